@@ -1,0 +1,12 @@
+# mmpretrain's runtime + what every gala-mm config needs.
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+
+custom_imports = dict(imports=['gala_mm'], allow_failed_imports=False)
+custom_hooks = [
+    dict(type='ClassCountHook'),
+    dict(type='GALAStatsHook', interval=1),
+]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+randomness = dict(seed=0, deterministic=False)

@@ -1,0 +1,23 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""gala-mm: GALA (Gradient-Aware Logit Adjustment) for mmpretrain.
+
+Importing this package registers its loss, head, backbone, datasets,
+metric, hooks and optimizer wrapper in mmpretrain's registries, and makes
+``torch.load`` accept the checkpoints mmengine writes (see
+:mod:`gala_mm.compat.checkpoint`).
+"""
+import warnings
+
+# mmcv-lite has no compiled ops; mmcv warns about one that classification
+# never uses. Silence that single message only.
+warnings.filterwarnings(
+    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+
+from .compat import register_checkpoint_safe_globals  # noqa: E402
+from .version import __version__, version_info  # noqa: E402
+
+register_checkpoint_safe_globals()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
+
+__all__ = ['__version__', 'version_info']

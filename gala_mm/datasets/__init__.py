@@ -1,0 +1,13 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+from .cifar_lt import LongTailCIFAR10, LongTailCIFAR100
+from .file_list import (FileListError, ImageNetLT, INaturalist2018,
+                        LongTailFileList, PlacesLT, parse_file_list)
+from .transforms import CIFAR10AutoAugment, cifar10_policies
+from .long_tail import (check_imbalance_factor, exponential_profile,
+                        sample_per_class)
+
+__all__ = [
+    'LongTailCIFAR10', 'LongTailCIFAR100', 'LongTailFileList', 'ImageNetLT',
+    'PlacesLT', 'INaturalist2018', 'FileListError', 'parse_file_list',
+    'check_imbalance_factor', 'exponential_profile', 'sample_per_class', 'CIFAR10AutoAugment', 'cifar10_policies'
+]

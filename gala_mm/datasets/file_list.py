@@ -1,0 +1,158 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Datasets from ``<relative/path> <label>`` file lists (ImageNet-LT,
+Places-LT, iNaturalist 2018)."""
+import os.path as osp
+from typing import List, Optional, Tuple
+
+import numpy as np
+from mmengine.fileio import list_from_file
+from mmpretrain.datasets import CustomDataset
+from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
+from mmpretrain.registry import DATASETS
+
+from ..models.utils import check_class_counts
+
+
+class FileListError(ValueError):
+    """A malformed line, a missing image or a label out of range."""
+
+
+def parse_file_list(ann_file: str,
+                    num_classes: int) -> List[Tuple[str, int]]:
+    """Read and validate a ``<relative/path> <integer label>`` list.
+
+    Blank lines are skipped. The path may contain spaces (the label is the
+    last field); fields may be separated by spaces or tabs.
+
+    Args:
+        ann_file (str): The list file.
+        num_classes (int): Labels must lie in ``[0, num_classes)``.
+
+    Returns:
+        list[tuple[str, int]]: ``(relative path, label)`` pairs.
+    """
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(
+            f'File list {ann_file!r} not found: download the official split '
+            'lists (see docs/datasets.md) or make them with '
+            'tools/dataset_converters/.')
+    samples = []
+    for lineno, line in enumerate(list_from_file(ann_file), start=1):
+        if not line.strip():
+            continue
+        parts = line.strip().rsplit(maxsplit=1)
+        where = f'{ann_file}:{lineno}'
+        if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
+            raise FileListError(
+                f'{where}: expected "<relative/path> <integer label>", got '
+                f'{line.strip()!r}. Fix or regenerate the list.')
+        label = int(parts[1])
+        if not 0 <= label < num_classes:
+            raise FileListError(
+                f'{where}: label {label} is outside [0, {num_classes}); the '
+                'list does not match num_classes (wrong list or wrong '
+                'dataset type?).')
+        samples.append((parts[0], label))
+    if not samples:
+        raise FileListError(f'{ann_file}: the file list is empty.')
+    return samples
+
+
+@DATASETS.register_module()
+class LongTailFileList(CustomDataset):
+    """A classification split given by a file list, validated.
+
+    Each line is ``<path relative to data_prefix> <label>``. Errors name the
+    file and line. ``metainfo['class_counts']`` holds the *training* class
+    counts: those of this list when it is a training list
+    (``test_mode=False``), or of ``train_ann_file`` when given.
+
+    Args:
+        ann_file (str): The list file.
+        num_classes (int): Number of classes.
+        data_root (str): Root prepended to ``ann_file`` and
+            ``data_prefix``.
+        data_prefix (str | dict): Image folder.
+        train_ann_file (str, optional): The training list, to expose its
+            class counts on a val/test split. Defaults to None.
+        check_files (bool): Check that every image exists (a stat per
+            file). Defaults to True.
+        **kwargs: Other arguments of :class:`CustomDataset`.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 num_classes: int,
+                 data_root: str = '',
+                 data_prefix='',
+                 train_ann_file: Optional[str] = None,
+                 check_files: bool = True,
+                 **kwargs) -> None:
+        if not isinstance(num_classes, int) or num_classes < 1:
+            raise ValueError(f'num_classes={num_classes!r} must be a positive'
+                             ' integer.')
+        self.num_classes = num_classes
+        self.train_ann_file = train_ann_file
+        self.check_files = check_files
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            **kwargs)
+
+    def _join_root(self, path: str) -> str:
+        if self.data_root and not osp.isabs(path):
+            return osp.join(self.data_root, path)
+        return path
+
+    def load_data_list(self) -> List[dict]:
+        if self.data_root and not osp.isdir(self.data_root):
+            raise FileNotFoundError(
+                f'data_root {self.data_root!r} does not exist: set data_root '
+                'to the folder holding the images and lists.')
+        samples = parse_file_list(self.ann_file, self.num_classes)
+        data_list = []
+        for lineno, (rel_path, label) in enumerate(samples, start=1):
+            img_path = osp.join(self.img_prefix, rel_path)
+            if self.check_files and not osp.isfile(img_path):
+                raise FileListError(
+                    f'{self.ann_file}: image {img_path!r} (entry {lineno}) '
+                    'does not exist; check data_root/data_prefix or pass '
+                    'check_files=False to skip this check.')
+            data_list.append(dict(img_path=img_path, gt_label=label))
+        labels = np.array([label for _, label in samples])
+        if self.train_ann_file:
+            train = parse_file_list(
+                self._join_root(self.train_ann_file), self.num_classes)
+            labels = np.array([label for _, label in train])
+        if self.train_ann_file or not self.test_mode:
+            counts = np.bincount(labels, minlength=self.num_classes)
+            check_class_counts(counts, self.num_classes,
+                               f'{type(self).__name__} ({self.ann_file})')
+            self._metainfo['class_counts'] = counts.tolist()
+        return data_list
+
+
+@DATASETS.register_module()
+class ImageNetLT(LongTailFileList):
+    """ImageNet-LT (Liu et al., 2019): 1000 classes, 1280 -> 5 per class."""
+    METAINFO = {'classes': IMAGENET_CATEGORIES}
+
+    def __init__(self, ann_file: str, num_classes: int = 1000, **kwargs):
+        super().__init__(ann_file, num_classes=num_classes, **kwargs)
+
+
+@DATASETS.register_module()
+class PlacesLT(LongTailFileList):
+    """Places-LT (Liu et al., 2019): 365 classes, 4980 -> 5 per class."""
+
+    def __init__(self, ann_file: str, num_classes: int = 365, **kwargs):
+        super().__init__(ann_file, num_classes=num_classes, **kwargs)
+
+
+@DATASETS.register_module()
+class INaturalist2018(LongTailFileList):
+    """iNaturalist 2018: 8142 classes, naturally long-tailed."""
+
+    def __init__(self, ann_file: str, num_classes: int = 8142, **kwargs):
+        super().__init__(ann_file, num_classes=num_classes, **kwargs)

@@ -1,0 +1,75 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""The exponential long-tail profile of CIFAR-LT (Cao et al., 2019)."""
+import math
+from typing import List
+
+import numpy as np
+
+
+def check_imbalance_factor(imbalance_factor) -> float:
+    """Validate an imbalance factor ``n_max / n_min`` (must be > 1)."""
+    try:
+        value = float(imbalance_factor)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f'imbalance_factor={imbalance_factor!r} must be a number > 1 '
+            '(e.g. 100 for CIFAR-100-LT IF100).') from None
+    if not math.isfinite(value) or value <= 1:
+        raise ValueError(
+            f'imbalance_factor={imbalance_factor!r} must be a number > 1 '
+            '(n_max / n_min, e.g. 100); for the balanced dataset use '
+            "mmpretrain's CIFAR10/CIFAR100 instead.")
+    return value
+
+
+def exponential_profile(max_per_class: int, num_classes: int,
+                        imbalance_factor: float) -> List[int]:
+    """Images per class: ``floor(n_max * IF^(-i / (C - 1)))``.
+
+    Args:
+        max_per_class (int): ``n_max``, images of the most frequent class.
+        num_classes (int): ``C``.
+        imbalance_factor (float): ``IF = n_max / n_min`` (> 1).
+
+    Returns:
+        list[int]: One count per class, non-increasing.
+    """
+    imbalance_factor = check_imbalance_factor(imbalance_factor)
+    counts = [
+        int(max_per_class * (1.0 / imbalance_factor)**(i / (num_classes - 1)))
+        for i in range(num_classes)
+    ]
+    if min(counts) < 1:
+        raise ValueError(
+            f'imbalance_factor={imbalance_factor} leaves classes with no '
+            f'image (n_max={max_per_class}); use an imbalance factor <= '
+            f'{max_per_class}.')
+    return counts
+
+
+def sample_per_class(labels: np.ndarray, counts: List[int],
+                     seed: int) -> np.ndarray:
+    """Pick ``counts[c]`` indices of each class ``c`` with a local RNG.
+
+    The same ``seed`` gives the same subset on every machine and rank; the
+    global numpy RNG is not touched.
+
+    Args:
+        labels (np.ndarray): Label of every image, shape ``(N,)``.
+        counts (list[int]): How many to keep per class.
+        seed (int): Seed of the selection.
+
+    Returns:
+        np.ndarray: Sorted indices of the kept images.
+    """
+    rng = np.random.RandomState(seed)
+    keep = []
+    for cls, num in enumerate(counts):
+        idx = np.flatnonzero(labels == cls)
+        if len(idx) < num:
+            raise ValueError(
+                f'class {cls} has {len(idx)} images but the long-tail '
+                f'profile needs {num}: the data is not the full balanced '
+                'training split (check data_root or set max_per_class).')
+        keep.append(idx[rng.permutation(len(idx))[:num]])
+    return np.sort(np.concatenate(keep))

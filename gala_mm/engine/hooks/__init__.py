@@ -1,0 +1,11 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+from .class_count_hook import (ClassCountHook, dataset_class_counts,
+                               unwrap_dataset, unwrap_model)
+from .drw_hook import DeferredReweightHook
+from .gala_stats_hook import GALAStatsHook, gala_losses, summarize_log_theta
+
+__all__ = [
+    'ClassCountHook', 'DeferredReweightHook', 'GALAStatsHook',
+    'dataset_class_counts', 'unwrap_dataset', 'unwrap_model', 'gala_losses',
+    'summarize_log_theta'
+]

@@ -1,0 +1,97 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Log and dump GALA's gradient statistics during training."""
+import json
+import os.path as osp
+from typing import Dict, List, Optional
+
+import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmpretrain.registry import HOOKS
+
+from gala_mm.models.losses import GALALoss
+from .class_count_hook import unwrap_model
+
+
+def gala_losses(model) -> List[GALALoss]:
+    return [m for m in unwrap_model(model).modules()
+            if isinstance(m, GALALoss)]
+
+
+def summarize_log_theta(log_theta: np.ndarray,
+                        class_counts: Optional[List[int]] = None,
+                        many_thr: int = 100,
+                        few_thr: int = 20) -> Dict[str, float]:
+    """Mean ``log(theta + eps)`` of head / medium / tail classes.
+
+    With class counts the groups are many/medium/few shot; without, the
+    first / middle / last third of the class indices (CIFAR-LT classes are
+    sorted by frequency).
+    """
+    c = len(log_theta)
+    if class_counts is not None:
+        counts = np.asarray(class_counts)
+        groups = dict(
+            many=counts > many_thr,
+            medium=(counts >= few_thr) & (counts <= many_thr),
+            few=counts < few_thr)
+    else:
+        idx = np.arange(c)
+        groups = dict(
+            head=idx < c / 3, middle=(idx >= c / 3) & (idx < 2 * c / 3),
+            tail=idx >= 2 * c / 3)
+    out = {
+        f'log_theta_{name}': float(log_theta[mask].mean())
+        for name, mask in groups.items() if mask.any()
+    }
+    out['log_theta_min'] = float(log_theta.min())
+    out['log_theta_max'] = float(log_theta.max())
+    return out
+
+
+@HOOKS.register_module()
+class GALAStatsHook(Hook):
+    """Every ``interval`` epochs: log a summary of GALA's ``log theta``,
+    send it to the visualizer backends (e.g. TensorBoard) and append the
+    full per-class statistics to ``<work_dir>/gala_stats.jsonl`` (read by
+    ``tools/analysis/plot_gala_stats.py``).
+
+    Args:
+        interval (int): Epoch interval. Defaults to 1.
+        dump (bool): Write the JSON-lines file. Defaults to True.
+    """
+    priority = 'LOW'
+
+    def __init__(self, interval: int = 1, dump: bool = True) -> None:
+        self.interval = interval
+        self.dump = dump
+
+    def after_train_epoch(self, runner) -> None:
+        if not self.every_n_epochs(runner, self.interval):
+            return
+        counts = None
+        for hook in runner.hooks:
+            counts = getattr(hook, 'class_counts', None) or counts
+        for i, loss in enumerate(gala_losses(runner.model)):
+            log_theta = loss.log_theta().cpu().numpy()
+            summary = summarize_log_theta(log_theta, counts)
+            tag = 'gala' if i == 0 else f'gala{i}'
+            runner.logger.info(f'{tag} statistics after epoch '
+                               f'{runner.epoch + 1}: ' + ', '.join(
+                                   f'{k}={v:.3f}'
+                                   for k, v in summary.items()))
+            runner.visualizer.add_scalars(
+                {f'{tag}/{k}': v
+                 for k, v in summary.items()}, step=runner.epoch + 1)
+            if self.dump and is_main_process():
+                record = dict(
+                    loss=tag,
+                    epoch=runner.epoch + 1,
+                    iter=runner.iter,
+                    num_updates=int(loss.num_updates),
+                    theta=loss.theta.cpu().tolist(),
+                    log_theta=log_theta.tolist(),
+                    class_counts=counts)
+                path = osp.join(runner.work_dir, 'gala_stats.jsonl')
+                with open(path, 'a') as f:
+                    f.write(json.dumps(record) + '\n')

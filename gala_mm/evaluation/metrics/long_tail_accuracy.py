@@ -1,0 +1,256 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Accuracy by shot group, with transductive PRS and post-hoc LA."""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from mmpretrain.registry import METRICS
+
+from gala_mm.models.prs import prs_predict, rebalance
+from gala_mm.models.utils import check_class_counts, check_tau
+
+GROUPS = ('many', 'medium', 'few')
+
+
+def shot_groups(class_counts: Sequence[float], many_thr: int = 100,
+                few_thr: int = 20) -> Dict[str, np.ndarray]:
+    """Split classes by training-image count.
+
+    many: ``count > many_thr``; medium: ``few_thr <= count <= many_thr``;
+    few: ``count < few_thr`` (the thresholds of Liu et al., 2019).
+
+    Returns:
+        dict[str, np.ndarray]: Class indices of each group (maybe empty).
+    """
+    counts = np.asarray(class_counts)
+    return dict(
+        many=np.flatnonzero(counts > many_thr),
+        medium=np.flatnonzero((counts >= few_thr) & (counts <= many_thr)),
+        few=np.flatnonzero(counts < few_thr))
+
+
+def per_class_accuracy(pred: np.ndarray, gt: np.ndarray,
+                       num_classes: int) -> np.ndarray:
+    """Accuracy of each class in percent; NaN for classes absent in ``gt``."""
+    total = np.bincount(gt, minlength=num_classes).astype(np.float64)
+    correct = np.bincount(
+        gt[pred == gt], minlength=num_classes).astype(np.float64)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(total > 0, 100.0 * correct / total, np.nan)
+
+
+def summarize(pred: np.ndarray, gt: np.ndarray, num_classes: int,
+              groups: Optional[Dict[str, np.ndarray]]) -> Dict[str, float]:
+    """top1, balanced (mean per-class) and per-group accuracy in percent.
+
+    A group with no classes (or no evaluated class) gets no key.
+    """
+    acc = per_class_accuracy(pred, gt, num_classes)
+    out = dict(
+        top1=float(100.0 * np.mean(pred == gt)),
+        balanced=float(np.nanmean(acc)))
+    for name, idx in (groups or {}).items():
+        values = acc[idx]
+        values = values[~np.isnan(values)]
+        if len(values):
+            out[name] = float(values.mean())
+    return out
+
+
+def format_shot_table(metrics: Dict[str, float],
+                      groups: Optional[Dict[str, np.ndarray]] = None,
+                      prefix: str = '') -> str:
+    """A plain-text table: one row per method (raw, prs..., la...)."""
+    rows = {}
+    for key, value in metrics.items():
+        key = key[len(prefix):] if prefix and key.startswith(prefix) else key
+        method, _, field = key.rpartition('_')
+        if field in ('top1', 'balanced') + GROUPS:
+            rows.setdefault(method or 'raw', {})[field] = value
+    cols = ('top1', 'balanced') + GROUPS
+    head = f"{'method':<12}" + ''.join(f'{c:>10}' for c in cols)
+    lines = [head, '-' * len(head)]
+    for method, vals in rows.items():
+        cells = []
+        for col in cols:
+            if col in vals:
+                cells.append(f'{vals[col]:>10.2f}')
+            elif groups is not None and col in groups and not len(
+                    groups[col]):
+                cells.append(f"{'no cls':>10}")
+            else:
+                cells.append(f"{'n/a':>10}")
+        lines.append(f'{method:<12}' + ''.join(cells))
+    if groups is not None:
+        lines.append('classes per group: ' + ', '.join(
+            f'{g}={len(groups[g])}' for g in GROUPS))
+    return '\n'.join(lines)
+
+
+def _as_taus(values: Union[float, Sequence[float], None],
+             name: str) -> List[float]:
+    if values is None:
+        return []
+    if isinstance(values, (int, float)):
+        values = [values]
+    taus = [check_tau(v, name) for v in values]
+    return [t for t in taus if t > 0]
+
+
+@METRICS.register_module()
+class LongTailAccuracy(BaseMetric):
+    """Top-1, balanced and many/medium/few-shot accuracy.
+
+    Class counts (training images per class) come, in this order, from
+    ``class_counts``, from :class:`ClassCountHook` (training set or
+    checkpoint) or from ``dataset_meta['class_counts']`` of the evaluated
+    dataset. Without counts only ``top1`` and ``balanced`` are reported.
+
+    Re-balanced predictions are computed over the *whole* evaluation set,
+    after all ranks' results are collected:
+
+    - ``prs_tau``: the Prediction Re-balancing Strategy (transductive),
+      ``argmax_j p_ij / s_j^tau`` with ``s`` the mean predicted class
+      distribution over the set; keys ``prs{tau}_top1`` etc.
+    - ``la_tau``: post-hoc logit adjustment with the training prior;
+      keys ``la{tau}_top1`` etc.
+
+    Args:
+        many_thr (int): Many-shot: more than this many images. Default 100.
+        few_thr (int): Few-shot: fewer than this many images. Default 20.
+        class_counts (list[int], optional): Training images per class.
+        prs_tau (float | list[float]): PRS strengths; 0 entries are skipped.
+            Defaults to ().
+        la_tau (float | list[float]): Post-hoc LA strengths. Defaults to ().
+        per_class_out (str, optional): Write per-class accuracies (raw and
+            re-balanced) and counts to this JSON file. Defaults to None.
+        collect_device (str): ``'cpu'`` or ``'gpu'``.
+        prefix (str, optional): Defaults to ``'lt'``.
+    """
+    default_prefix = 'lt'
+
+    def __init__(self,
+                 many_thr: int = 100,
+                 few_thr: int = 20,
+                 class_counts: Optional[Sequence[int]] = None,
+                 prs_tau: Union[float, Sequence[float]] = (),
+                 la_tau: Union[float, Sequence[float]] = (),
+                 per_class_out: Optional[str] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if few_thr > many_thr:
+            raise ValueError(f'few_thr={few_thr} must be <= many_thr='
+                             f'{many_thr}.')
+        self.many_thr = many_thr
+        self.few_thr = few_thr
+        self.class_counts = None if class_counts is None else list(
+            class_counts)
+        self.hook_class_counts = None
+        self.prs_tau = _as_taus(prs_tau, 'prs_tau')
+        self.la_tau = _as_taus(la_tau, 'la_tau')
+        self.per_class_out = per_class_out
+
+    def set_class_counts(self, counts: Sequence[int]) -> None:
+        """Counts handed over by :class:`ClassCountHook`."""
+        self.hook_class_counts = [int(c) for c in counts]
+
+    def _resolve_counts(self, num_classes: int) -> Optional[np.ndarray]:
+        counts = self.class_counts or self.hook_class_counts or (
+            self.dataset_meta or {}).get('class_counts')
+        if counts is None:
+            return None
+        return check_class_counts(counts, num_classes,
+                                  'LongTailAccuracy').numpy()
+
+    @property
+    def _needs_scores(self) -> bool:
+        return bool(self.prs_tau or self.la_tau or self.per_class_out)
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            result = dict(gt_label=int(sample['gt_label'].item()))
+            raw = sample.get('raw_pred_score', sample['pred_score'])
+            result['pred_label'] = int(sample['pred_label'].item())
+            result['raw_label'] = int(raw.argmax().item())
+            if self._needs_scores:
+                result['raw_score'] = raw.detach().float().cpu()
+            self.results.append(result)
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        gt = np.array([r['gt_label'] for r in results])
+        pred = np.array([r['pred_label'] for r in results])
+        num_classes = None
+        if self._needs_scores:
+            scores = torch.stack([r['raw_score'] for r in results])
+            num_classes = scores.size(1)
+        counts = self._resolve_counts(num_classes or self._num_classes(gt))
+        num_classes = num_classes or (len(counts) if counts is not None else
+                                      self._num_classes(gt))
+        groups = None if counts is None else shot_groups(
+            counts, self.many_thr, self.few_thr)
+        metrics = summarize(pred, gt, num_classes, groups)
+        per_class = dict(raw=per_class_accuracy(pred, gt, num_classes))
+        for tau in self.prs_tau:
+            p = prs_predict(scores, tau).numpy()
+            per_class[f'prs{tau:g}'] = per_class_accuracy(p, gt, num_classes)
+            metrics.update({
+                f'prs{tau:g}_{k}': v
+                for k, v in summarize(p, gt, num_classes, groups).items()
+            })
+        if self.la_tau and counts is None:
+            raise RuntimeError(
+                'LongTailAccuracy: la_tau needs the training class counts; '
+                "add dict(type='ClassCountHook') to custom_hooks.")
+        for tau in self.la_tau:
+            prior = torch.as_tensor(counts / counts.sum())
+            p = rebalance(scores, prior, tau).argmax(1).numpy()
+            per_class[f'la{tau:g}'] = per_class_accuracy(p, gt, num_classes)
+            metrics.update({
+                f'la{tau:g}_{k}': v
+                for k, v in summarize(p, gt, num_classes, groups).items()
+            })
+        self._report(metrics, groups)
+        if self.per_class_out:
+            self._dump_per_class(per_class, counts)
+        return metrics
+
+    def _num_classes(self, gt: np.ndarray) -> int:
+        classes = (self.dataset_meta or {}).get('classes')
+        return len(classes) if classes else int(gt.max()) + 1
+
+    def _report(self, metrics: Dict[str, float],
+                groups: Optional[Dict[str, np.ndarray]]) -> None:
+        logger = MMLogger.get_current_instance()
+        if groups is None:
+            logger.warning('LongTailAccuracy: no training class counts, so '
+                           'no many/medium/few groups (add ClassCountHook '
+                           'or pass class_counts).')
+        else:
+            for name in GROUPS:
+                if not len(groups[name]):
+                    logger.info(f'LongTailAccuracy: the {name}-shot group '
+                                f'has no classes (many > {self.many_thr}, '
+                                f'few < {self.few_thr} training images).')
+        logger.info('Per-shot accuracy (%):\n' +
+                    format_shot_table(metrics, groups))
+
+    def _dump_per_class(self, per_class: Dict[str, np.ndarray],
+                        counts: Optional[np.ndarray]) -> None:
+        out_dir = osp.dirname(osp.abspath(self.per_class_out))
+        os.makedirs(out_dir, exist_ok=True)
+        payload = dict(
+            class_counts=None if counts is None else counts.tolist(),
+            many_thr=self.many_thr,
+            few_thr=self.few_thr,
+            accuracy={
+                k: [None if np.isnan(x) else float(x) for x in v]
+                for k, v in per_class.items()
+            })
+        with open(self.per_class_out, 'w') as f:
+            json.dump(payload, f)

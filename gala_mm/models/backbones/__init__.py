@@ -1,0 +1,4 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+from .cifar_resnet import CifarResNet, PadShortcut
+
+__all__ = ['CifarResNet', 'PadShortcut']

@@ -1,0 +1,330 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""GALA: Gradient-Aware Logit Adjustment loss (ICASSP 2024)."""
+import math
+from typing import Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.dist import all_reduce, is_distributed
+from mmpretrain.models.losses.utils import weight_reduce_loss
+from mmpretrain.registry import MODELS
+
+ADJUST_MODES = ('official', 'paper')
+ACCUMULATION_MODES = ('double', 'single')
+
+
+def logsumexp_excluding_each(x: torch.Tensor) -> torch.Tensor:
+    """Row-wise log-sum-exp of ``x`` with each column left out in turn.
+
+    ``out[i, c] = log sum_{j != c} exp(x[i, j])``, computed in O(C) per row
+    and without catastrophic cancellation: all columns but the row maximum
+    keep the maximum term in their sum (so the sum is >= 1), and the
+    maximum's own column is a second masked log-sum-exp.
+
+    Args:
+        x (torch.Tensor): Shape ``(N, C)`` with ``C >= 2``.
+
+    Returns:
+        torch.Tensor: Shape ``(N, C)``.
+    """
+    row_max, argmax = x.max(dim=1, keepdim=True)
+    shifted = (x - row_max).exp()
+    rest = shifted.sum(dim=1, keepdim=True) - shifted
+    out = row_max + rest.clamp_min(torch.finfo(x.dtype).tiny).log()
+    masked = x.scatter(1, argmax, float('-inf'))
+    return out.scatter(1, argmax, torch.logsumexp(masked, dim=1,
+                                                   keepdim=True))
+
+
+@MODELS.register_module()
+class GALALoss(nn.Module):
+    """Gradient-Aware Logit Adjustment loss.
+
+    Softmax cross-entropy on training-time adjusted logits. The adjustment
+    comes from the positive gradient each class has accumulated so far,
+    ``theta_j`` (the sum over training samples of class ``j`` of
+    ``(1 - p_j) / B``, with ``p`` the softmax of the *adjusted* logits and
+    ``B`` the global batch size). The statistics are only read, never
+    differentiated.
+
+    Two forms of the adjustment (see ``docs/method.md``):
+
+    - ``adjust='official'`` (default, what the released code computes):
+      every logit, the target included, gets ``lambda_pos * log(theta_j +
+      eps)``. The code also subtracts ``lambda_neg * log(phi_y + eps)`` from
+      the whole row of a sample with label ``y``; a per-row constant cancels
+      in the softmax, so ``lambda_neg`` has **no effect** in this mode.
+    - ``adjust='paper'`` (the formula of the paper/README): non-target
+      logits ``z_j + lambda_pos * log theta_j - lambda_neg * log phi_y``,
+      target logit unchanged. Equivalently (softmax is shift invariant) the
+      target logit gets ``lambda_neg * log(phi_y + eps)`` and the others
+      ``lambda_pos * log(theta_j + eps)``. The two forms coincide when
+      ``lambda_pos == lambda_neg``.
+
+    The accumulated negative gradient of a sample's label class, ``phi_k``,
+    equals ``theta_k`` exactly for softmax cross-entropy (per sample,
+    ``sum_{j != y} p_j = 1 - p_y``), so one statistic serves both.
+
+    Statistics: with per-step contribution ``g``, ``accumulation='double'``
+    (official) keeps ``A += g; theta += A`` (an inner running sum added into
+    an outer one every step, so early steps weigh most);
+    ``accumulation='single'`` keeps ``theta = A``. They are float64
+    buffers of shape ``(C,)`` (saved in checkpoints), updated once per
+    training forward (``self.training`` and grad enabled) after the loss of
+    the current batch is computed, and all-reduced across processes so every
+    rank holds identical values.
+
+    Soft targets (Mixup/CutMix ``gt_score``, label smoothing) are treated as
+    mixtures of hard labels: the loss is ``sum_c q_c * CE(z^(c), c)`` and the
+    statistics get ``sum_i q_ic * (1 - p^(c)_ic)``, never ``|p - q|``.
+
+    Args:
+        num_classes (int): Number of classes ``C`` (>= 2).
+        lambda_pos (float): ``lambda_1``, weight of ``log theta``.
+            Defaults to 1.2 (the released CIFAR-100-LT PRS config).
+        lambda_neg (float): ``lambda_2``, weight of ``log phi``. No effect
+            when ``adjust='official'``. Defaults to 0.9.
+        eps (float): Added to the statistics inside the logs, so the
+            adjustment is finite before any statistic exists and for classes
+            not seen yet. Defaults to 1e-3.
+        adjust (str): ``'official'`` or ``'paper'``. Defaults to
+            ``'official'``.
+        accumulation (str): ``'double'`` or ``'single'``. Defaults to
+            ``'double'``.
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Defaults to
+            ``'mean'``.
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 lambda_pos: float = 1.2,
+                 lambda_neg: float = 0.9,
+                 eps: float = 1e-3,
+                 adjust: str = 'official',
+                 accumulation: str = 'double',
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if not isinstance(num_classes, int) or num_classes < 2:
+            raise ValueError(f'GALALoss: num_classes={num_classes!r} must be '
+                             'an integer >= 2.')
+        for name, value in (('lambda_pos', lambda_pos),
+                            ('lambda_neg', lambda_neg)):
+            if not math.isfinite(value):
+                raise ValueError(f'GALALoss: {name}={value} must be finite.')
+        if not (math.isfinite(eps) and eps > 0):
+            raise ValueError(f'GALALoss: eps={eps} must be a positive number '
+                             '(it keeps log(theta + eps) finite).')
+        if adjust not in ADJUST_MODES:
+            raise ValueError(f'GALALoss: adjust={adjust!r}, expected one of '
+                             f'{ADJUST_MODES}.')
+        if accumulation not in ACCUMULATION_MODES:
+            raise ValueError(f'GALALoss: accumulation={accumulation!r}, '
+                             f'expected one of {ACCUMULATION_MODES}.')
+        if reduction not in ('none', 'mean', 'sum'):
+            raise ValueError(f'GALALoss: reduction={reduction!r}, expected '
+                             "'none', 'mean' or 'sum'.")
+        self.num_classes = num_classes
+        self.lambda_pos = float(lambda_pos)
+        self.lambda_neg = float(lambda_neg)
+        self.eps = float(eps)
+        self.adjust = adjust
+        self.accumulation = accumulation
+        self.reduction = reduction
+        self.loss_weight = loss_weight
+        zeros = torch.zeros(num_classes, dtype=torch.float64)
+        # A: running sum of the per-step positive gradients.
+        self.register_buffer('pos_grad_sum', zeros.clone())
+        # theta: the statistic the adjustment reads (phi == theta).
+        self.register_buffer('theta', zeros.clone())
+        self.register_buffer('num_updates', torch.zeros((),
+                                                        dtype=torch.int64))
+
+    # ------------------------------------------------------------------
+    # statistics
+    # ------------------------------------------------------------------
+    @property
+    def phi(self) -> torch.Tensor:
+        """Accumulated negative gradient per label class (== ``theta``)."""
+        return self.theta
+
+    def log_theta(self) -> torch.Tensor:
+        """``log(theta + eps)`` as float32, shape ``(C,)``."""
+        return torch.log(self.theta + self.eps).float()
+
+    def logit_offsets(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The offsets added to non-target and target logits.
+
+        Returns:
+            tuple[torch.Tensor, torch.Tensor]: ``(non_target, target)``,
+            each float32 of shape ``(C,)``: column ``j`` is added to logit
+            ``j`` when ``j`` is not / is the sample's label.
+        """
+        log_theta = self.log_theta()
+        non_target = self.lambda_pos * log_theta
+        if self.adjust == 'official':
+            return non_target, non_target
+        return non_target, self.lambda_neg * log_theta
+
+    def reset_statistics(self) -> None:
+        """Zero the statistics (a fresh start, e.g. for stage-2 training)."""
+        self.pos_grad_sum.zero_()
+        self.theta.zero_()
+        self.num_updates.zero_()
+
+    @torch.no_grad()
+    def _update_statistics(self, local_pos_grad: torch.Tensor,
+                           local_count: int) -> None:
+        """Add one step's positive gradients, normalised by the global batch.
+
+        Args:
+            local_pos_grad (torch.Tensor): Un-normalised per-class sums of
+                this process, shape ``(C,)``.
+            local_count (int): Number of samples of this process.
+        """
+        packed = torch.cat([
+            local_pos_grad.to(torch.float64),
+            local_pos_grad.new_tensor([local_count], dtype=torch.float64)
+        ])
+        if is_distributed():
+            all_reduce(packed, op='sum')
+        step = (packed[:-1] / packed[-1].clamp_min(1)).to(self.theta.device)
+        self.pos_grad_sum += step
+        if self.accumulation == 'double':
+            self.theta += self.pos_grad_sum
+        else:
+            self.theta.copy_(self.pos_grad_sum)
+        self.num_updates += 1
+
+    # ------------------------------------------------------------------
+    # loss
+    # ------------------------------------------------------------------
+    def _check_inputs(self, cls_score: torch.Tensor,
+                      label: torch.Tensor) -> None:
+        if cls_score.dim() != 2 or cls_score.size(1) != self.num_classes:
+            raise ValueError(
+                f'GALALoss expects logits of shape (N, {self.num_classes}), '
+                f'got {tuple(cls_score.shape)}: make the head\'s num_classes '
+                'and the loss\'s num_classes equal to the number of classes '
+                'of the dataset.')
+        if label.dim() == 1:
+            if label.size(0) != cls_score.size(0):
+                raise ValueError(f'GALALoss: {label.size(0)} labels for '
+                                 f'{cls_score.size(0)} samples.')
+            if label.numel() and (label.min() < 0
+                                  or label.max() >= self.num_classes):
+                raise ValueError(
+                    f'GALALoss: labels must lie in [0, {self.num_classes}), '
+                    f'got [{int(label.min())}, {int(label.max())}]: the '
+                    'dataset has more classes than num_classes.')
+        elif label.shape != cls_score.shape:
+            raise ValueError(
+                'GALALoss: soft targets must have the shape of the logits '
+                f'{tuple(cls_score.shape)}, got {tuple(label.shape)}.')
+        if not torch.isfinite(cls_score).all():
+            n_nan = int(torch.isnan(cls_score).sum())
+            n_inf = int(torch.isinf(cls_score).sum())
+            raise FloatingPointError(
+                f'GALALoss received non-finite logits ({n_nan} NaN, {n_inf} '
+                f'Inf) at training step {int(self.num_updates) + 1}. The GALA '
+                'statistics were not updated and the checkpoints written so '
+                'far are intact: lower the learning rate, enable gradient '
+                'clipping (optim_wrapper.clip_grad) or check the input data, '
+                'then resume from the last checkpoint.')
+
+    def per_class_nll(self, logits: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of every sample against every possible label.
+
+        ``out[i, c] = -log softmax(z^(c)_i)_c`` where ``z^(c)`` are the logits
+        adjusted as if the label were ``c``. With ``adjust='official'`` the
+        adjustment does not depend on the label and this is
+        ``-log_softmax(z + offset)``.
+
+        Args:
+            logits (torch.Tensor): Plain float32 logits, shape ``(N, C)``.
+
+        Returns:
+            torch.Tensor: Shape ``(N, C)``.
+        """
+        non_target, target = self.logit_offsets()
+        adjusted = logits + non_target.to(logits.device)
+        if self.adjust == 'official':
+            return -F.log_softmax(adjusted, dim=1)
+        target_logit = logits + target.to(logits.device)
+        others = logsumexp_excluding_each(adjusted)
+        return torch.logaddexp(others, target_logit) - target_logit
+
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
+        """Compute the loss and, in training, update the statistics.
+
+        Args:
+            cls_score (torch.Tensor): Logits, shape ``(N, C)``; any float
+                dtype (computed in float32).
+            label (torch.Tensor): Hard labels ``(N,)`` (long) or soft
+                targets ``(N, C)`` (rows summing to 1).
+            weight (torch.Tensor, optional): Per-sample weights ``(N,)``;
+                they also weight the statistics. Defaults to None.
+            avg_factor (float, optional): Normaliser for ``'mean'``.
+                Defaults to None.
+            reduction_override (str, optional): Overrides ``reduction``.
+
+        Returns:
+            torch.Tensor: The loss (a scalar unless ``reduction='none'``).
+        """
+        assert reduction_override in (None, 'none', 'mean', 'sum'), \
+            f'reduction_override={reduction_override!r} is not supported.'
+        reduction = reduction_override or self.reduction
+        self._check_inputs(cls_score, label)
+        with torch.autocast(device_type=cls_score.device.type, enabled=False):
+            nll = self.per_class_nll(cls_score.float())
+            if label.dim() == 1:
+                target = None
+                loss = nll.gather(1, label.view(-1, 1)).squeeze(1)
+            else:
+                target = label.float()
+                loss = (target * nll).sum(dim=1)
+            if weight is not None:
+                weight = weight.float()
+            if self.training and torch.is_grad_enabled():
+                self._update_from_nll(nll.detach(), label, target, weight,
+                                      loss.detach())
+            loss = weight_reduce_loss(
+                loss, weight=weight, reduction=reduction,
+                avg_factor=avg_factor)
+        return self.loss_weight * loss
+
+    @torch.no_grad()
+    def _update_from_nll(self, nll: torch.Tensor, label: torch.Tensor,
+                         target: Optional[torch.Tensor],
+                         weight: Optional[torch.Tensor],
+                         sample_nll: torch.Tensor) -> None:
+        """Per-class positive gradient ``(1 - p_c)`` from the NLL matrix."""
+        num = nll.size(0)
+        if target is None:  # hard labels: only the label column is needed
+            pos = (-sample_nll.double()).exp().neg().add(1)
+            if weight is not None:
+                pos = pos * weight.double()
+            local = torch.zeros(
+                self.num_classes, dtype=torch.float64, device=nll.device)
+            local.scatter_add_(0, label.view(-1), pos)
+        else:
+            pos = target.double() * (-nll.double()).exp().neg().add(1)
+            if weight is not None:
+                pos = pos * weight.double().view(-1, 1)
+            local = pos.sum(dim=0)
+        self._update_statistics(local, num)
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, '
+                f'lambda_pos={self.lambda_pos}, lambda_neg={self.lambda_neg}, '
+                f'eps={self.eps}, adjust={self.adjust!r}, '
+                f'accumulation={self.accumulation!r}, '
+                f'num_updates={int(self.num_updates)}')
