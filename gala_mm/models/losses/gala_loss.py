@@ -73,7 +73,8 @@ class GALALoss(nn.Module):
     buffers of shape ``(C,)`` (saved in checkpoints), updated once per
     training forward (``self.training`` and grad enabled) after the loss of
     the current batch is computed, and all-reduced across processes so every
-    rank holds identical values.
+    rank holds identical values. In eval mode the loss is plain
+    cross-entropy on the unadjusted logits (the adjustment is train-only).
 
     Soft targets (Mixup/CutMix ``gt_score``, label smoothing) are treated as
     mixtures of hard labels: the loss is ``sum_c q_c * CE(z^(c), c)`` and the
@@ -151,15 +152,15 @@ class GALALoss(nn.Module):
         return self.theta
 
     def log_theta(self) -> torch.Tensor:
-        """``log(theta + eps)`` as float32, shape ``(C,)``."""
-        return torch.log(self.theta + self.eps).float()
+        """``log(theta + eps)`` in float64, shape ``(C,)``."""
+        return torch.log(self.theta + self.eps)
 
     def logit_offsets(self) -> Tuple[torch.Tensor, torch.Tensor]:
         """The offsets added to non-target and target logits.
 
         Returns:
             tuple[torch.Tensor, torch.Tensor]: ``(non_target, target)``,
-            each float32 of shape ``(C,)``: column ``j`` is added to logit
+            each float64 of shape ``(C,)``: column ``j`` is added to logit
             ``j`` when ``j`` is not / is the sample's label.
         """
         log_theta = self.log_theta()
@@ -243,16 +244,19 @@ class GALALoss(nn.Module):
         ``-log_softmax(z + offset)``.
 
         Args:
-            logits (torch.Tensor): Plain float32 logits, shape ``(N, C)``.
+            logits (torch.Tensor): Plain logits (float32 or float64),
+                shape ``(N, C)``.
 
         Returns:
             torch.Tensor: Shape ``(N, C)``.
         """
         non_target, target = self.logit_offsets()
-        adjusted = logits + non_target.to(logits.device)
+        non_target = non_target.to(logits)
+        target = target.to(logits)
+        adjusted = logits + non_target
         if self.adjust == 'official':
             return -F.log_softmax(adjusted, dim=1)
-        target_logit = logits + target.to(logits.device)
+        target_logit = logits + target
         others = logsumexp_excluding_each(adjusted)
         return torch.logaddexp(others, target_logit) - target_logit
 
@@ -267,7 +271,7 @@ class GALALoss(nn.Module):
 
         Args:
             cls_score (torch.Tensor): Logits, shape ``(N, C)``; any float
-                dtype (computed in float32).
+                dtype (computed in float32, or float64 for float64 input).
             label (torch.Tensor): Hard labels ``(N,)`` (long) or soft
                 targets ``(N, C)`` (rows summing to 1).
             weight (torch.Tensor, optional): Per-sample weights ``(N,)``;
@@ -284,15 +288,21 @@ class GALALoss(nn.Module):
         reduction = reduction_override or self.reduction
         self._check_inputs(cls_score, label)
         with torch.autocast(device_type=cls_score.device.type, enabled=False):
-            nll = self.per_class_nll(cls_score.float())
+            # at least float32 (half/bf16 logits are upcast; float64 stays)
+            logits = cls_score.to(torch.promote_types(cls_score.dtype,
+                                                      torch.float32))
+            if self.training:
+                nll = self.per_class_nll(logits)
+            else:  # evaluation: plain logits, as the official classifier
+                nll = -F.log_softmax(logits, dim=1)
             if label.dim() == 1:
                 target = None
                 loss = nll.gather(1, label.view(-1, 1)).squeeze(1)
             else:
-                target = label.float()
+                target = label.to(nll.dtype)
                 loss = (target * nll).sum(dim=1)
             if weight is not None:
-                weight = weight.float()
+                weight = weight.to(nll.dtype)
             if self.training and torch.is_grad_enabled():
                 self._update_from_nll(nll.detach(), label, target, weight,
                                       loss.detach())
