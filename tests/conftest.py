@@ -1,0 +1,128 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Shared fixtures: tiny synthetic data in the CIFAR python layout."""
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def class_images(labels, seed=0, signal=0.35):
+    """32x32x3 uint8 CIFAR rows: a fixed random prototype per class blended
+    with noise, so a small network can learn it but not perfectly."""
+    rng = np.random.RandomState(seed)
+    num_classes = int(labels.max()) + 1
+    protos = np.random.RandomState(1234).randint(
+        0, 256, (num_classes, 3072)).astype(np.float32)
+    noise = rng.randint(0, 256, (len(labels), 3072)).astype(np.float32)
+    imgs = signal * protos[labels] + (1 - signal) * noise
+    return imgs.astype(np.uint8)
+
+
+def write_cifar10(root, train_per_class, test_per_class, num_classes=10,
+                  seed=0, zeros=False):
+    """Write ``<root>/cifar-10-batches-py`` (5 train batches + test)."""
+    folder = osp.join(root, 'cifar-10-batches-py')
+    os.makedirs(folder, exist_ok=True)
+
+    def dump(name, per_class, seed):
+        labels = np.repeat(np.arange(num_classes), per_class)
+        labels = labels[np.random.RandomState(seed).permutation(len(labels))]
+        data = (np.zeros((len(labels), 3072), np.uint8) if zeros else
+                class_images(labels, seed))
+        return labels, data
+
+    labels, data = dump('train', train_per_class, seed)
+    for i, part in enumerate(np.array_split(np.arange(len(labels)), 5)):
+        with open(osp.join(folder, f'data_batch_{i + 1}'), 'wb') as f:
+            pickle.dump(dict(data=data[part], labels=labels[part].tolist()),
+                        f)
+    labels, data = dump('test', test_per_class, seed + 1)
+    with open(osp.join(folder, 'test_batch'), 'wb') as f:
+        pickle.dump(dict(data=data, labels=labels.tolist()), f)
+    with open(osp.join(folder, 'batches.meta'), 'wb') as f:
+        pickle.dump(dict(label_names=[f'c{i}' for i in range(num_classes)]),
+                    f)
+    return root
+
+
+def write_cifar100(root, train_per_class, test_per_class, zeros=True):
+    folder = osp.join(root, 'cifar-100-python')
+    os.makedirs(folder, exist_ok=True)
+    for name, per_class in (('train', train_per_class),
+                            ('test', test_per_class)):
+        labels = np.repeat(np.arange(100), per_class)
+        data = np.zeros((len(labels), 3072), np.uint8)
+        with open(osp.join(folder, name), 'wb') as f:
+            pickle.dump(dict(data=data, fine_labels=labels.tolist()), f)
+    with open(osp.join(folder, 'meta'), 'wb') as f:
+        pickle.dump(dict(fine_label_names=[f'c{i}' for i in range(100)]), f)
+    return root
+
+
+@pytest.fixture(scope='session')
+def tiny_cifar10(tmp_path_factory):
+    """10 classes, 60 train / 20 test images per class, learnable."""
+    return write_cifar10(str(tmp_path_factory.mktemp('cifar10')), 60, 20)
+
+
+def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
+                extra=''):
+    """Text of a tiny training config on ``tiny_cifar10``-like data."""
+    head_cfg = dict(
+        gala="dict(type='GALAHead', num_classes=10, in_channels=64)",
+        ce="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
+        "loss=dict(type='CrossEntropyLoss'))")[head]
+    return textwrap.dedent(f"""
+    _base_ = ['{REPO}/configs/_base_/gala_runtime.py']
+    model = dict(
+        type='ImageClassifier',
+        backbone=dict(type='CifarResNet', depth=20),
+        neck=dict(type='GlobalAveragePooling'),
+        head={head_cfg})
+    data_preprocessor = dict(num_classes=10, mean=[127.5] * 3,
+                             std=[64.0] * 3, to_rgb=False)
+    ds = dict(type='LongTailCIFAR10', data_root='{data_root}',
+              imbalance_factor=10, max_per_class=60, verify_md5=False,
+              download=False)
+    train_dataloader = dict(
+        batch_size=32, num_workers=0,
+        dataset=dict(split='train', pipeline=[dict(type='PackInputs')],
+                     **ds),
+        sampler=dict(type='DefaultSampler', shuffle=True))
+    val_dataloader = dict(
+        batch_size=100, num_workers=0,
+        dataset=dict(split='test', pipeline=[dict(type='PackInputs')],
+                     **ds),
+        sampler=dict(type='DefaultSampler', shuffle=False))
+    val_evaluator = [dict(type='LongTailAccuracy', many_thr=40, few_thr=15,
+                          prs_tau=1.0)]
+    test_dataloader = val_dataloader
+    test_evaluator = val_evaluator
+    optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9,
+                                        weight_decay=5e-4))
+    param_scheduler = []
+    train_cfg = dict(by_epoch=True, max_epochs={epochs}, val_interval={epochs})
+    val_cfg = dict()
+    test_cfg = dict()
+    default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
+                         checkpoint=dict(type='CheckpointHook', interval=1))
+    """) + textwrap.dedent(extra)
+
+
+def run_tool(args, cwd=REPO, timeout=600, env=None, check=True):
+    """Run a repo script with this interpreter; return the completed proc."""
+    full_env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
+    proc = subprocess.run([sys.executable] + list(args), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=full_env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+    return proc

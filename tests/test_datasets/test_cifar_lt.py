@@ -1,0 +1,88 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+import numpy as np
+import pytest
+from mmpretrain.registry import DATASETS
+
+from gala_mm.datasets import (LongTailCIFAR10, LongTailCIFAR100,
+                              exponential_profile)
+from ..conftest import write_cifar10, write_cifar100
+
+
+@pytest.mark.parametrize('num_classes,n_max,factor,total', [
+    (100, 500, 100, 10847), (100, 500, 10, 19573), (100, 500, 50, 12608),
+    (100, 500, 200, 9502), (10, 5000, 100, 12406), (10, 5000, 10, 20431)
+])
+def test_profile_totals(num_classes, n_max, factor, total):
+    counts = exponential_profile(n_max, num_classes, factor)
+    assert sum(counts) == total
+    assert counts[0] == n_max and counts == sorted(counts, reverse=True)
+    assert counts[-1] == int(n_max / factor)
+
+
+@pytest.fixture(scope='module')
+def full_size_cifar100(tmp_path_factory):
+    # the real number of images (500 per class); zero pixels keep it cheap
+    return write_cifar100(str(tmp_path_factory.mktemp('c100')), 500, 2)
+
+
+@pytest.mark.parametrize('factor,total', [(100, 10847), (10, 19573),
+                                          (50, 12608), (200, 9502)])
+def test_cifar100_lt_split_sizes(full_size_cifar100, factor, total):
+    ds = LongTailCIFAR100(
+        data_root=full_size_cifar100, imbalance_factor=factor,
+        verify_md5=False, download=False)
+    assert len(ds) == total
+    labels = ds.get_gt_labels()
+    assert np.bincount(labels, minlength=100).tolist() == \
+        ds.metainfo['class_counts']
+    test = LongTailCIFAR100(
+        data_root=full_size_cifar100, split='test', imbalance_factor=factor,
+        verify_md5=False, download=False)
+    assert len(test) == 200  # test split stays balanced
+    assert test.metainfo['class_counts'] == ds.metainfo['class_counts']
+
+
+def test_cifar10_lt_size_and_seed(tmp_path):
+    root = write_cifar10(str(tmp_path), 5000, 1, zeros=True)
+    kw = dict(data_root=root, verify_md5=False, download=False)
+    ds = DATASETS.build(dict(type='LongTailCIFAR10', **kw))
+    assert len(ds) == 12406
+    # same seed -> same images; another seed -> other images, same counts
+    again = LongTailCIFAR10(**kw)
+    other = LongTailCIFAR10(seed=1, **kw)
+    assert len(again) == len(other) == 12406
+    assert ds.metainfo['class_counts'] == other.metainfo['class_counts']
+    # selection differs between seeds: compare the kept index sets
+    from gala_mm.datasets import sample_per_class
+    labels = np.repeat(np.arange(10), 5000)
+    counts = ds.metainfo['class_counts']
+    a = sample_per_class(labels, counts, 0)
+    assert np.array_equal(a, sample_per_class(labels, counts, 0))
+    assert not np.array_equal(a, sample_per_class(labels, counts, 1))
+
+
+@pytest.mark.parametrize('factor', [1, 0.5, -3, 'abc', float('nan')])
+def test_bad_imbalance_factor(tmp_path, factor):
+    with pytest.raises(ValueError, match='imbalance_factor'):
+        LongTailCIFAR10(data_root=str(tmp_path), imbalance_factor=factor,
+                        verify_md5=False, download=False)
+
+
+def test_imbalance_factor_that_empties_classes(tmp_path):
+    with pytest.raises(ValueError, match='no image'):
+        exponential_profile(50, 10, 100)
+
+
+def test_missing_data_names_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError,
+                       match='download=True.*fashion_mnist_to_cifar'):
+        LongTailCIFAR10(data_root=str(tmp_path / 'nothing'),
+                        verify_md5=False, download=False)
+
+
+def test_not_enough_images_for_profile(tmp_path):
+    root = write_cifar10(str(tmp_path), 30, 1, zeros=True)
+    with pytest.raises(ValueError, match='not the full balanced'):
+        LongTailCIFAR10(data_root=root, max_per_class=60, imbalance_factor=10,
+                        verify_md5=False,
+                        download=False)
