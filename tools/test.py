@@ -9,7 +9,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
-from gala_mm.compat import setup_cpu_distributed  # noqa: E402
+from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
+                            setup_cpu_distributed)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -81,6 +82,7 @@ def main(argv=None):
         raise ValueError('Please use `--out` argument to specify the '
                          'path of the output file before using '
                          '`--out-item`.')
+    check_checkpoint_file(args.checkpoint)
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)

@@ -8,7 +8,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
-from gala_mm.compat import setup_cpu_distributed  # noqa: E402
+from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
+                            setup_cpu_distributed)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -127,6 +128,8 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    if cfg.get('load_from'):
+        check_checkpoint_file(cfg.load_from)
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

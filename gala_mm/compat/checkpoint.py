@@ -11,12 +11,19 @@ and ``tools/test.py <ckpt>`` therefore fail with ``UnpicklingError``.
 Trust decision: we keep torch's safe ``weights_only`` unpickler and only
 allow-list the few extra *classes* that mmengine itself puts into its
 checkpoints (``HistoryBuffer`` and the numpy array/scalar reconstructors).
-No arbitrary callable is allowed, so a malicious pickle still cannot run
-code. We deliberately do **not** set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
+``HistoryBuffer`` pickles its statistic methods as ``getattr(HistoryBuffer,
+'mean')``; allowing ``getattr`` itself would let a pickle reach any
+attribute (and so run code), so the name ``builtins.getattr`` is mapped to
+:func:`history_buffer_getattr`, which returns only those registered
+statistic methods and refuses everything else. No arbitrary callable is
+allowed, so a malicious pickle still cannot run code. We deliberately do **not** set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
 or ``weights_only=False`` globally. A checkpoint that needs other classes
 (e.g. a full pickled model) keeps failing with torch's own message, which
 names the class to allow; load such a file only if you trust its source.
 """
+import os.path as osp
+import pickle
+import zipfile
 from typing import List
 
 import numpy as np
@@ -39,10 +46,33 @@ def _numpy_globals() -> List[object]:
     return objs
 
 
+def history_buffer_getattr(obj: object, name: str) -> object:
+    """A ``getattr`` that only resolves ``HistoryBuffer`` statistic methods.
+
+    Args:
+        obj (object): Must be the ``HistoryBuffer`` class.
+        name (str): A registered statistic method (``mean``, ``max``...).
+
+    Returns:
+        object: ``getattr(HistoryBuffer, name)``.
+    """
+    from mmengine.logging import HistoryBuffer
+    # The built-in four are registered lazily (on the first instance), so
+    # they are allowed explicitly; custom ones once registered.
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint loaded '
+        'with weights_only=True.')
+
+
 def mmengine_safe_globals() -> List[object]:
     """The classes mmengine's Runner stores in its checkpoints."""
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer] + _numpy_globals()
+    return [HistoryBuffer, (history_buffer_getattr, 'builtins.getattr')
+            ] + _numpy_globals()
 
 
 def register_checkpoint_safe_globals() -> bool:
@@ -60,3 +90,27 @@ def register_checkpoint_safe_globals() -> bool:
         return False
     add_safe_globals(mmengine_safe_globals())
     return True
+
+
+def check_checkpoint_file(path: str) -> None:
+    """Fail early, with the fix, on a missing, truncated or non-torch file.
+
+    Cheap: reads only the zip directory at the end of the file (torch >= 1.6
+    saves zip archives), so a partly written or truncated download is caught
+    before a run starts, and nothing in the work directory is touched.
+
+    Args:
+        path (str): A local checkpoint path (URLs are left to mmengine).
+    """
+    if '://' in path:
+        return
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'Checkpoint {path!r} does not exist: check the path, or use '
+            '`--resume` without a path to pick the latest checkpoint of '
+            'the work directory.')
+    if not zipfile.is_zipfile(path):
+        raise RuntimeError(
+            f'Checkpoint {path!r} is corrupt or truncated (not a complete '
+            'torch zip archive). Re-download it, or resume from an earlier '
+            'checkpoint (the runner keeps the last ones in the work dir).')

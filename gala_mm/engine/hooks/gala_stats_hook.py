@@ -5,7 +5,7 @@ import os.path as osp
 from typing import Dict, List, Optional
 
 import numpy as np
-from mmengine.dist import is_main_process
+from mmengine.dist import all_gather, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
@@ -56,6 +56,9 @@ class GALAStatsHook(Hook):
     full per-class statistics to ``<work_dir>/gala_stats.jsonl`` (read by
     ``tools/analysis/plot_gala_stats.py``).
 
+    In a distributed run it also checks that every rank holds bit-identical
+    statistics (they are all-reduced every step) and raises if not.
+
     Args:
         interval (int): Epoch interval. Defaults to 1.
         dump (bool): Write the JSON-lines file. Defaults to True.
@@ -73,6 +76,7 @@ class GALAStatsHook(Hook):
         for hook in runner.hooks:
             counts = getattr(hook, 'class_counts', None) or counts
         for i, loss in enumerate(gala_losses(runner.model)):
+            self._check_ranks_agree(loss, runner)
             log_theta = loss.log_theta().cpu().numpy()
             summary = summarize_log_theta(log_theta, counts)
             tag = 'gala' if i == 0 else f'gala{i}'
@@ -95,3 +99,17 @@ class GALAStatsHook(Hook):
                 path = osp.join(runner.work_dir, 'gala_stats.jsonl')
                 with open(path, 'a') as f:
                     f.write(json.dumps(record) + '\n')
+
+    @staticmethod
+    def _check_ranks_agree(loss: GALALoss, runner) -> None:
+        if get_world_size() == 1:
+            return
+        thetas = all_gather(loss.theta)
+        spread = max(float((t - thetas[0]).abs().max()) for t in thetas)
+        if spread > 0:
+            raise RuntimeError(
+                f'GALA statistics differ across {len(thetas)} ranks (max '
+                f'difference {spread:.3e}); they must be all-reduced every '
+                'step. Is a rank skipping the training forward?')
+        runner.logger.info(f'GALA statistics identical on {len(thetas)} '
+                           'ranks.')

@@ -1,0 +1,120 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""tools/train.py and tools/test.py end to end on tiny synthetic data."""
+import glob
+import os
+import os.path as osp
+import pickle
+
+import pytest
+import torch
+
+from ..conftest import REPO, run_tool, tiny_config
+
+TRAIN = osp.join(REPO, 'tools/train.py')
+# tiny_config: IF10 of 60 images/class -> 239 images, batch 32 -> 8 iters
+ITERS = -(-sum(int(60 * 0.1**(i / 9)) for i in range(10)) // 32)
+TEST = osp.join(REPO, 'tools/test.py')
+
+
+def load(path):
+    import gala_mm  # noqa: F401  (registers the safe globals)
+    return torch.load(path, map_location='cpu')  # torch's default: weights_only
+
+
+@pytest.fixture(scope='module')
+def trained(tiny_cifar10, tmp_path_factory):
+    work = tmp_path_factory.mktemp('run')
+    cfg = work / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_cifar10, epochs=2))
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(work / 'wd')])
+    return work, cfg, proc
+
+
+def test_train_writes_checkpoints_and_logs(trained):
+    work, _, proc = trained
+    ckpt = load(str(work / 'wd' / 'epoch_2.pth'))
+    state = ckpt['state_dict']
+    assert int(state['head.loss_module.num_updates']) == 2 * ITERS
+    assert state['head.loss_module.theta'].dtype == torch.float64
+    assert ckpt['meta']['dataset_meta']['class_counts'][0] == 60
+    log = proc.stdout + proc.stderr
+    assert 'ClassCountHook: 10 classes' in log
+    assert 'gala statistics after epoch 2' in log
+    stats = (work / 'wd' / 'gala_stats.jsonl').read_text().splitlines()
+    assert len(stats) == 2
+
+
+def test_test_tool_reports_shots_and_dumps(trained):
+    work, cfg, _ = trained
+    out = work / 'preds.pkl'
+    proc = run_tool([TEST, str(cfg), str(work / 'wd' / 'epoch_2.pth'),
+                     '--work-dir', str(work / 'test'), '--out', str(out)])
+    log = proc.stdout + proc.stderr
+    assert 'Per-shot accuracy' in log and 'lt/prs1_balanced' in log
+    preds = pickle.load(open(out, 'rb'))
+    assert len(preds) == 200 and 'pred_score' in preds[0]
+
+
+def test_corrupt_checkpoint_is_a_clear_error(trained, tmp_path):
+    work, cfg, _ = trained
+    good = (work / 'wd' / 'epoch_2.pth').read_bytes()
+    bad = tmp_path / 'truncated.pth'
+    bad.write_bytes(good[:len(good) // 2])
+    before = sorted(os.listdir(work / 'wd'))
+    proc = run_tool([TEST, str(cfg), str(bad)], check=False)
+    assert proc.returncode != 0
+    assert 'corrupt or truncated' in proc.stderr
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(work / 'wd'),
+                     '--resume', str(bad)], check=False)
+    assert proc.returncode != 0 and 'corrupt or truncated' in proc.stderr
+    assert sorted(os.listdir(work / 'wd')) == before  # nothing touched
+
+
+def test_amp_bf16_on_cpu(tiny_cifar10, tmp_path):
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_cifar10, epochs=1))
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(tmp_path / 'wd'),
+                     '--amp'])
+    assert 'AnyDeviceAmpOptimWrapper' in (proc.stdout + proc.stderr)
+    state = load(str(tmp_path / 'wd' / 'epoch_1.pth'))['state_dict']
+    theta = state['head.loss_module.theta']
+    assert theta.dtype == torch.float64 and torch.isfinite(theta).all()
+    assert theta.sum() > 0
+
+
+def test_exact_resume(tiny_cifar10, tmp_path):
+    """k epochs + --resume to N == N epochs uninterrupted, bit for bit."""
+    full, part = tmp_path / 'full', tmp_path / 'part'
+    cfg3 = tmp_path / 'cfg3.py'
+    cfg3.write_text(tiny_config(tiny_cifar10, epochs=3))
+    cfg1 = tmp_path / 'cfg1.py'
+    cfg1.write_text(tiny_config(tiny_cifar10, epochs=1))
+    run_tool([TRAIN, str(cfg3), '--work-dir', str(full)])
+    run_tool([TRAIN, str(cfg1), '--work-dir', str(part)])
+    run_tool([TRAIN, str(cfg3), '--work-dir', str(part), '--resume'])
+    a = load(str(full / 'epoch_3.pth'))['state_dict']
+    b = load(str(part / 'epoch_3.pth'))['state_dict']
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert int(b['head.loss_module.num_updates']) == 3 * ITERS
+
+
+def test_load_from_plain_linear_head_and_back(trained, tiny_cifar10,
+                                              tmp_path):
+    work, _, _ = trained
+    ce_cfg = tmp_path / 'ce.py'
+    ce_cfg.write_text(tiny_config(tiny_cifar10, head='ce', epochs=1))
+    run_tool([TRAIN, str(ce_cfg), '--work-dir', str(tmp_path / 'ce')])
+    ce_ckpt = str(tmp_path / 'ce' / 'epoch_1.pth')
+    gala_cfg = tmp_path / 'gala.py'
+    gala_cfg.write_text(tiny_config(tiny_cifar10, epochs=1))
+    # CE checkpoint -> GALA head (fine-tuning): statistics start at zero
+    run_tool([TRAIN, str(gala_cfg), '--work-dir', str(tmp_path / 'ft'),
+              '--cfg-options', f'load_from={ce_ckpt}'])
+    ft = load(str(tmp_path / 'ft' / 'epoch_1.pth'))['state_dict']
+    assert int(ft['head.loss_module.num_updates']) == ITERS
+    # GALA checkpoint -> plain LinearClsHead (deployment): evaluates
+    proc = run_tool([TEST, str(ce_cfg), str(work / 'wd' / 'epoch_2.pth'),
+                     '--work-dir', str(tmp_path / 'dep')])
+    assert 'lt/top1' in proc.stdout + proc.stderr
