@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# README command 2: install what the tests need, then run the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+bash tools/install.sh
+exec "$PY" -m pytest tests -q "$@"
