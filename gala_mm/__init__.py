@@ -12,6 +12,10 @@ import warnings
 # never uses. Silence that single message only.
 warnings.filterwarnings(
     'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+# mmengine 0.10.7 resolves ``mmpretrain::`` bases with pkg_resources (hence
+# the setuptools<81 pin); its deprecation notice is not actionable for users.
+warnings.filterwarnings(
+    'ignore', message='pkg_resources is deprecated as an API')
 
 from .compat import register_checkpoint_safe_globals  # noqa: E402
 from .version import __version__, version_info  # noqa: E402

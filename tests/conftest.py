@@ -73,7 +73,8 @@ def tiny_cifar10(tmp_path_factory):
 
 
 def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
-                extra=''):
+                extra='', val_per_class=0, imbalance_factor=10,
+                max_per_class=60):
     """Text of a tiny training config on ``tiny_cifar10``-like data."""
     head_cfg = dict(
         gala="dict(type='GALAHead', num_classes=10, in_channels=64)",
@@ -89,7 +90,9 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
     data_preprocessor = dict(num_classes=10, mean=[127.5] * 3,
                              std=[64.0] * 3, to_rgb=False)
     ds = dict(type='LongTailCIFAR10', data_root='{data_root}',
-              imbalance_factor=10, max_per_class=60, verify_md5=False,
+              imbalance_factor={imbalance_factor},
+              max_per_class={max_per_class - val_per_class},
+              val_per_class={val_per_class}, verify_md5=False,
               download=False)
     train_dataloader = dict(
         batch_size=32, num_workers=0,
@@ -126,3 +129,17 @@ def run_tool(args, cwd=REPO, timeout=600, env=None, check=True):
         raise AssertionError(f'{args} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
     return proc
+
+
+@pytest.fixture(scope='session')
+def trained_gala(tiny_cifar10, tmp_path_factory):
+    """A tiny GALA run (3 epochs) with 10 images/class held out as 'val'.
+
+    Returns (config path, checkpoint path, work dir).
+    """
+    work = tmp_path_factory.mktemp('gala_run')
+    cfg = work / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_cifar10, epochs=3, val_per_class=10))
+    run_tool([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir',
+              str(work / 'wd')])
+    return str(cfg), str(work / 'wd' / 'epoch_3.pth'), work

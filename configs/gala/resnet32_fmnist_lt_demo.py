@@ -9,8 +9,8 @@ _base_ = [
 model = dict(head=dict(num_classes=10))
 max_epochs = 8
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.5, by_epoch=True, begin=0, end=1),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, by_epoch=True,
+    dict(type='LinearLR', start_factor=0.5, by_epoch=True, begin=0, end=2),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 2, by_epoch=True,
          begin=1, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)

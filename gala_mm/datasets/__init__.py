@@ -4,10 +4,11 @@ from .file_list import (FileListError, ImageNetLT, INaturalist2018,
                         LongTailFileList, PlacesLT, parse_file_list)
 from .transforms import CIFAR10AutoAugment, cifar10_policies
 from .long_tail import (check_imbalance_factor, exponential_profile,
-                        sample_per_class)
+                        hold_out_per_class, sample_per_class)
 
 __all__ = [
     'LongTailCIFAR10', 'LongTailCIFAR100', 'LongTailFileList', 'ImageNetLT',
     'PlacesLT', 'INaturalist2018', 'FileListError', 'parse_file_list',
-    'check_imbalance_factor', 'exponential_profile', 'sample_per_class', 'CIFAR10AutoAugment', 'cifar10_policies'
+    'check_imbalance_factor', 'exponential_profile', 'sample_per_class',
+    'hold_out_per_class', 'CIFAR10AutoAugment', 'cifar10_policies'
 ]

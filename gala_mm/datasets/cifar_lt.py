@@ -8,8 +8,8 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.registry import DATASETS
 
-from .long_tail import check_imbalance_factor, exponential_profile, \
-    sample_per_class
+from .long_tail import (check_imbalance_factor, exponential_profile,
+                        hold_out_per_class, sample_per_class)
 
 
 class LongTailCIFARMixin:
@@ -18,19 +18,35 @@ class LongTailCIFARMixin:
     The training split keeps ``floor(n_max * IF^(-i/(C-1)))`` images of
     class ``i``, chosen with a seeded local RNG; the test split stays
     balanced. ``metainfo['class_counts']`` holds the long-tailed *training*
-    counts on both splits (the test split needs them for shot groups).
+    counts on every split (the test split needs them for shot groups).
+
+    With ``val_per_class = k > 0``, k images of every class are first held
+    out of the training files as a balanced validation split
+    (``split='val'``, for tuning PRS's tau without the test set); the
+    long-tailed training split is drawn from the rest, so ``n_max`` must not
+    exceed what is left.
     """
 
     #: Images per class in the full training split.
     default_max_per_class: int = 0
 
-    def _init_long_tail(self, imbalance_factor: float, seed: int,
-                        max_per_class: Optional[int],
-                        verify_md5: bool) -> None:
+    def _init_long_tail(self, split: str, imbalance_factor: float, seed: int,
+                        max_per_class: Optional[int], val_per_class: int,
+                        verify_md5: bool) -> str:
+        """Store the long-tail settings; return the file split to read."""
+        if split not in ('train', 'val', 'test'):
+            raise ValueError(f"split={split!r}, expected 'train', 'val' or "
+                             "'test'.")
+        if split == 'val' and val_per_class <= 0:
+            raise ValueError("split='val' needs val_per_class > 0 (images "
+                             'per class held out of the training files).')
+        self.lt_split = split
+        self.val_per_class = int(val_per_class)
         self.imbalance_factor = check_imbalance_factor(imbalance_factor)
         self.seed = int(seed)
         self.max_per_class = int(max_per_class or self.default_max_per_class)
         self.verify_md5 = verify_md5
+        return 'test' if split == 'test' else 'train'
 
     @property
     def num_classes(self) -> int:
@@ -65,10 +81,17 @@ class LongTailCIFARMixin:
         data_list = super().load_data_list()
         self._metainfo['class_counts'] = self.class_counts
         self._metainfo['imbalance_factor'] = self.imbalance_factor
-        if self.split != 'train':
+        if self.lt_split == 'test':
             return data_list
         labels = np.array([d['gt_label'] for d in data_list])
-        keep = sample_per_class(labels, self.class_counts, self.seed)
+        pool = np.arange(len(labels))
+        if self.val_per_class:
+            held, pool = hold_out_per_class(labels, self.val_per_class,
+                                            self.seed)
+            if self.lt_split == 'val':
+                return [data_list[i] for i in held]
+        keep = pool[sample_per_class(labels[pool], self.class_counts,
+                                     self.seed)]
         MMLogger.get_current_instance().info(
             f'{type(self).__name__}: IF={self.imbalance_factor:g}, '
             f'seed={self.seed}, {len(keep)} of {len(data_list)} training '
@@ -83,10 +106,14 @@ class LongTailCIFAR10(LongTailCIFARMixin, CIFAR10):
 
     Args:
         data_root (str): Folder containing ``cifar-10-batches-py``.
-        split (str): ``'train'`` (long-tailed) or ``'test'`` (balanced).
+        split (str): ``'train'`` (long-tailed), ``'val'`` (balanced, held
+            out of the training files; needs ``val_per_class``) or
+            ``'test'`` (balanced).
         imbalance_factor (float): ``n_max / n_min`` (> 1). Defaults to 100.
         seed (int): Seed of the per-class selection. Defaults to 0.
         max_per_class (int, optional): ``n_max``. Defaults to 5000.
+        val_per_class (int): Images per class held out of the training
+            files for ``split='val'``. Defaults to 0.
         verify_md5 (bool): Check the official md5 sums; set False for data
             in CIFAR layout made by a converter. Defaults to True.
         download (bool): Download CIFAR when missing. Defaults to True.
@@ -100,11 +127,13 @@ class LongTailCIFAR10(LongTailCIFARMixin, CIFAR10):
                  imbalance_factor: float = 100,
                  seed: int = 0,
                  max_per_class: Optional[int] = None,
+                 val_per_class: int = 0,
                  verify_md5: bool = True,
                  **kwargs) -> None:
-        self._init_long_tail(imbalance_factor, seed, max_per_class,
-                             verify_md5)
-        super().__init__(data_root=data_root, split=split, **kwargs)
+        file_split = self._init_long_tail(split, imbalance_factor, seed,
+                                          max_per_class, val_per_class,
+                                          verify_md5)
+        super().__init__(data_root=data_root, split=file_split, **kwargs)
 
 
 @DATASETS.register_module()
@@ -122,8 +151,10 @@ class LongTailCIFAR100(LongTailCIFARMixin, CIFAR100):
                  imbalance_factor: float = 100,
                  seed: int = 0,
                  max_per_class: Optional[int] = None,
+                 val_per_class: int = 0,
                  verify_md5: bool = True,
                  **kwargs) -> None:
-        self._init_long_tail(imbalance_factor, seed, max_per_class,
-                             verify_md5)
-        super().__init__(data_root=data_root, split=split, **kwargs)
+        file_split = self._init_long_tail(split, imbalance_factor, seed,
+                                          max_per_class, val_per_class,
+                                          verify_md5)
+        super().__init__(data_root=data_root, split=file_split, **kwargs)

@@ -3,9 +3,11 @@
 
 The result is a drop-in for ``cifar-10-batches-py``: 32x32x3 uint8 images
 (the 28x28 grey images zero-padded by 2 pixels and repeated over the three
-channels), five pickled training batches of 10,000 images with 5,000 per
-class (as CIFAR-10), a 10,000-image test batch and ``batches.meta`` with
-the real class names.
+channels), five pickled training batches, a 10,000-image test batch and
+``batches.meta`` with the real class names. By default all 6,000 training
+images per class are kept: the configs hold 1,000 per class out as a
+balanced validation split (``val_per_class=1000``) and draw the CIFAR-10-LT
+profile (n_max = 5,000) from the other 5,000, exactly as for CIFAR-10.
 """
 import gzip
 import json
@@ -94,14 +96,14 @@ def _dump(path: str, images: np.ndarray, labels: np.ndarray,
             f)
 
 
-def convert_to_cifar(src: str, out_root: str, per_class: int = 5000,
+def convert_to_cifar(src: str, out_root: str, per_class: int = 6000,
                      num_batches: int = 5, seed: int = 0) -> str:
     """Write Fashion-MNIST as ``<out_root>/cifar-10-batches-py``.
 
     Args:
         src (str): Folder with the four idx ``.gz`` files.
         out_root (str): The ``data_root`` of the CIFAR-10 config.
-        per_class (int): Training images per class. Defaults to 5000.
+        per_class (int): Training images per class. Defaults to 6000.
         num_batches (int): Training batch files. Defaults to 5.
         seed (int): Order of the images in the batches. Defaults to 0.
 

@@ -113,7 +113,7 @@ class LongTailFileList(CustomDataset):
         samples = parse_file_list(self.ann_file, self.num_classes)
         data_list = []
         for lineno, (rel_path, label) in enumerate(samples, start=1):
-            img_path = osp.join(self.img_prefix, rel_path)
+            img_path = osp.join(self.img_prefix, rel_path.lstrip("/"))
             if self.check_files and not osp.isfile(img_path):
                 raise FileListError(
                     f'{self.ann_file}: image {img_path!r} (entry {lineno}) '

@@ -1,7 +1,7 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """The exponential long-tail profile of CIFAR-LT (Cao et al., 2019)."""
 import math
-from typing import List
+from typing import List, Tuple
 
 import numpy as np
 
@@ -73,3 +73,33 @@ def sample_per_class(labels: np.ndarray, counts: List[int],
                 'training split (check data_root or set max_per_class).')
         keep.append(idx[rng.permutation(len(idx))[:num]])
     return np.sort(np.concatenate(keep))
+
+
+def hold_out_per_class(labels: np.ndarray, per_class: int,
+                       seed: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Reserve ``per_class`` images of every class as a balanced split.
+
+    Uses its own RNG stream (derived from ``seed``), independent of the
+    long-tail selection.
+
+    Args:
+        labels (np.ndarray): Label of every image, shape ``(N,)``.
+        per_class (int): Images to reserve per class.
+        seed (int): Seed of the selection.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Sorted indices of the held-out
+        images and of the remaining pool.
+    """
+    rng = np.random.RandomState(seed + 7919)
+    held = []
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        if len(idx) <= per_class:
+            raise ValueError(
+                f'class {cls} has {len(idx)} images; cannot hold out '
+                f'{per_class} per class for validation.')
+        held.append(idx[rng.permutation(len(idx))[:per_class]])
+    held = np.sort(np.concatenate(held))
+    pool = np.setdiff1d(np.arange(len(labels)), held)
+    return held, pool

@@ -86,3 +86,22 @@ def test_not_enough_images_for_profile(tmp_path):
         LongTailCIFAR10(data_root=root, max_per_class=60, imbalance_factor=10,
                         verify_md5=False,
                         download=False)
+
+
+def test_validation_split_is_held_out_and_balanced(tmp_path):
+    root = write_cifar10(str(tmp_path), 70, 1)
+    kw = dict(data_root=root, imbalance_factor=10, max_per_class=60,
+              val_per_class=10, verify_md5=False, download=False)
+    train = LongTailCIFAR10(**kw)
+    val = LongTailCIFAR10(split='val', **kw)
+    assert np.bincount(val.get_gt_labels()).tolist() == [10] * 10
+    assert np.bincount(train.get_gt_labels()).tolist() == \
+        train.metainfo['class_counts']
+    key = lambda ds: {ds.get_data_info(i)['img'].tobytes()  # noqa: E731
+                      for i in range(len(ds))}
+    assert not key(train) & key(val)  # disjoint
+    assert key(val) == key(LongTailCIFAR10(split='val', **kw))  # seeded
+    with pytest.raises(ValueError, match='val_per_class > 0'):
+        LongTailCIFAR10(split='val', **dict(kw, val_per_class=0))
+    with pytest.raises(ValueError, match="split='nope'"):
+        LongTailCIFAR10(split='nope', **kw)

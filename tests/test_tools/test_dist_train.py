@@ -31,7 +31,7 @@ def test_dist_train_two_cpu_processes(tiny_cifar10, tmp_path):
     import gala_mm  # noqa: F401
     ckpt = torch.load(str(tmp_path / 'wd' / 'epoch_2.pth'))
     state = ckpt['state_dict']
-    # 239 images, 2 ranks x batch 32 -> 4 steps per epoch, stats synced
+    # 240 images, 2 ranks x batch 32 -> 4 steps per epoch, stats synced
     assert int(state['head.loss_module.num_updates']) == 8
     assert torch.isfinite(state['head.loss_module.theta']).all()
     assert 'world_size: 2' in log or 'Distributed launcher: pytorch' in log

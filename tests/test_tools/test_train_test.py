@@ -11,7 +11,7 @@ import torch
 from ..conftest import REPO, run_tool, tiny_config
 
 TRAIN = osp.join(REPO, 'tools/train.py')
-# tiny_config: IF10 of 60 images/class -> 239 images, batch 32 -> 8 iters
+# tiny_config: IF10 of 60 images/class -> 240 images, batch 32 -> 8 iters
 ITERS = -(-sum(int(60 * 0.1**(i / 9)) for i in range(10)) // 32)
 TEST = osp.join(REPO, 'tools/test.py')
 

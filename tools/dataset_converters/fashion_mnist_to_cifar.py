@@ -24,7 +24,7 @@ def parse_args(argv=None):
                         help='folder with the idx .gz files')
     parser.add_argument('--out', default='data/fashion_mnist',
                         help='data_root to write cifar-10-batches-py into')
-    parser.add_argument('--per-class', type=int, default=5000)
+    parser.add_argument('--per-class', type=int, default=6000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--force', action='store_true',
                         help='convert again even if the output exists')

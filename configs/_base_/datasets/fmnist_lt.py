@@ -16,8 +16,15 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
+# The converter keeps 6,000 training images per class: 1,000 per class are
+# held out as a balanced validation split (split='val', for choosing PRS's
+# tau), the CIFAR-10-LT profile (5,000 -> 50) is drawn from the rest.
 lt_dataset = dict(
-    data_root=data_root, metainfo=metainfo, verify_md5=False, download=False)
+    data_root=data_root,
+    metainfo=metainfo,
+    val_per_class=1000,
+    verify_md5=False,
+    download=False)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline, **lt_dataset))
 val_dataloader = dict(dataset=lt_dataset)
 test_dataloader = val_dataloader

@@ -1,0 +1,9 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+from .predict import (best_tau, init_runner, parse_taus, predict_scores,
+                      tau_sweep, validation_dataloader,
+                      write_checkpoint_with_prior)
+
+__all__ = [
+    'init_runner', 'predict_scores', 'validation_dataloader', 'tau_sweep',
+    'best_tau', 'parse_taus', 'write_checkpoint_with_prior'
+]

@@ -1,0 +1,147 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Collect predictions of a checkpoint on a split, and sweep PRS's tau."""
+import copy
+import os.path as osp
+import tempfile
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from ..evaluation.metrics.long_tail_accuracy import shot_groups, summarize
+from ..models.prs import prs_predict
+
+
+def init_runner(config: str,
+                checkpoint: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None) -> Runner:
+    """A Runner with the checkpoint loaded, for offline evaluation.
+
+    Args:
+        config (str): Config file.
+        checkpoint (str): Checkpoint file.
+        cfg_options (dict, optional): Overrides, as ``--cfg-options``.
+        work_dir (str, optional): Defaults to a temporary directory.
+
+    Returns:
+        Runner: ``runner.model`` holds the checkpoint's weights.
+    """
+    from ..compat import check_checkpoint_file
+    check_checkpoint_file(checkpoint)
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.work_dir = work_dir or tempfile.mkdtemp(prefix='gala_mm_')
+    cfg.load_from = None
+    cfg.launcher = 'none'
+    runner = Runner.from_cfg(cfg)
+    runner.load_checkpoint(checkpoint)
+    return runner
+
+
+@torch.no_grad()
+def predict_scores(runner: Runner,
+                   dataloader_cfg: dict) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Plain softmax scores and labels of every image of a split.
+
+    Uses ``raw_pred_score`` when the head re-balances, so the scores are
+    always those of the plain logits.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: ``(N, C)`` float32 scores and
+        ``(N,)`` labels.
+    """
+    loader = runner.build_dataloader(copy.deepcopy(dataloader_cfg))
+    model = runner.model
+    model.eval()
+    scores, labels = [], []
+    for batch in loader:
+        for sample in model.test_step(batch):
+            raw = sample.get('raw_pred_score', sample.pred_score)
+            scores.append(raw.float().cpu())
+            labels.append(int(sample.gt_label))
+    return torch.stack(scores), torch.tensor(labels)
+
+
+def validation_dataloader(cfg: Config,
+                          val_ann_file: Optional[str] = None) -> dict:
+    """A dataloader config for a balanced validation split that is not the
+    test set.
+
+    Either the ``split='val'`` held out of the training files by the
+    long-tailed CIFAR datasets (``val_per_class > 0``), or, for file-list
+    datasets, the test dataset with ``ann_file=val_ann_file`` (e.g.
+    ``ImageNet_LT_val.txt``).
+    """
+    loader = copy.deepcopy(cfg.test_dataloader)
+    if val_ann_file is not None:
+        loader.dataset.ann_file = val_ann_file
+        return loader
+    train_ds = copy.deepcopy(cfg.train_dataloader.dataset)
+    if not train_ds.get('val_per_class'):
+        raise ValueError(
+            'The training dataset holds out no validation split: set '
+            'train_dataloader.dataset.val_per_class=K (and retrain so the '
+            'model never saw those images), or pass a validation list '
+            '(--val-ann-file) for file-list datasets.')
+    train_ds.split = 'val'
+    train_ds.pipeline = loader.dataset.pipeline
+    loader.dataset = train_ds
+    return loader
+
+
+def tau_sweep(scores: torch.Tensor,
+              labels: torch.Tensor,
+              taus: Sequence[float],
+              class_counts: Optional[Sequence[int]] = None,
+              many_thr: int = 100,
+              few_thr: int = 20) -> List[Dict[str, float]]:
+    """Accuracy of transductive PRS for each tau on one split."""
+    groups = None if class_counts is None else shot_groups(
+        class_counts, many_thr, few_thr)
+    gt = labels.numpy()
+    out = []
+    for tau in taus:
+        pred = prs_predict(scores, tau).numpy()
+        row = dict(tau=float(tau))
+        row.update(summarize(pred, gt, scores.size(1), groups))
+        out.append(row)
+    return out
+
+
+def best_tau(sweep: List[Dict[str, float]], key: str = 'balanced') -> dict:
+    """The row with the highest ``key`` (the smallest tau on ties)."""
+    return max(sweep, key=lambda r: (round(r[key], 10), -r['tau']))
+
+
+def parse_taus(spec: str) -> List[float]:
+    """``'0:3:0.1'`` (start:stop:step, inclusive) or ``'0.5,1,1.5'``."""
+    if ':' in spec:
+        start, stop, step = (float(x) for x in spec.split(':'))
+        n = int(round((stop - start) / step))
+        return [round(start + i * step, 10) for i in range(n + 1)]
+    return [float(x) for x in spec.split(',')]
+
+
+def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
+                                out: str) -> None:
+    """Copy a checkpoint with ``head.prs_prior`` set (no other change)."""
+    if osp.abspath(out) == osp.abspath(checkpoint):
+        raise ValueError('Refusing to overwrite the input checkpoint; '
+                         'choose another --out.')
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    state = ckpt['state_dict']
+    if 'head.prs_prior' not in state:
+        raise KeyError('The checkpoint has no head.prs_prior: it was not '
+                       'trained with GALAHead.')
+    prior = prior.double().flatten()
+    state['head.prs_prior'] = prior / prior.sum()
+    torch.save(ckpt, out)
+
+
+__all__ = [
+    'init_runner', 'predict_scores', 'validation_dataloader', 'tau_sweep',
+    'best_tau', 'parse_taus', 'write_checkpoint_with_prior'
+]

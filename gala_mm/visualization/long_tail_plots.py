@@ -1,0 +1,166 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Figures a long-tail researcher looks at after training."""
+from typing import Dict, List, Optional, Sequence
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..evaluation.metrics.long_tail_accuracy import shot_groups  # noqa: E402
+
+GROUP_COLORS = dict(many='#dbe9f6', medium='#fdf0d5', few='#f9dcdc')
+
+
+def _bins(order: np.ndarray, max_points: int) -> List[np.ndarray]:
+    """Split classes (sorted by frequency) into at most ``max_points``."""
+    if len(order) <= max_points:
+        return [order[i:i + 1] for i in range(len(order))]
+    return np.array_split(order, max_points)
+
+
+def _shade_groups(ax, counts_sorted: np.ndarray, many_thr: int,
+                  few_thr: int, bin_edges: List[int]) -> None:
+    """Shade many/medium/few bands along the x axis (x = bin index)."""
+    for name, mask in (('many', counts_sorted > many_thr),
+                       ('medium', (counts_sorted >= few_thr) &
+                        (counts_sorted <= many_thr)),
+                       ('few', counts_sorted < few_thr)):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            continue
+        lo = np.searchsorted(bin_edges, idx[0], side='right') - 1
+        hi = np.searchsorted(bin_edges, idx[-1], side='right') - 1
+        ax.axvspan(lo - 0.5, hi + 0.5, color=GROUP_COLORS[name], zorder=0,
+                   label=f'{name}-shot')
+
+
+def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
+                            class_counts: Sequence[int],
+                            many_thr: int = 100,
+                            few_thr: int = 20,
+                            max_points: int = 100,
+                            title: Optional[str] = None):
+    """Per-class accuracy against training frequency.
+
+    Args:
+        runs (dict[str, np.ndarray]): Label -> per-class accuracy in percent
+            (NaN for classes absent from the evaluation set), shape ``(C,)``.
+        class_counts (Sequence[int]): Training images per class.
+        many_thr, few_thr (int): Shot-group thresholds.
+        max_points (int): Classes are averaged into at most this many bins
+            (sorted by frequency), so C = 8142 stays readable.
+        title (str, optional): Figure title.
+
+    Returns:
+        matplotlib.figure.Figure: The figure (x: classes by frequency, left
+        y: accuracy %, right y: training images, log scale).
+    """
+    counts = np.asarray(class_counts)
+    order = np.argsort(-counts, kind='stable')
+    bins = _bins(order, max_points)
+    edges = np.cumsum([0] + [len(b) for b in bins])[:-1].tolist()
+    x = np.arange(len(bins))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    _shade_groups(ax, counts[order], many_thr, few_thr, edges)
+    for label, acc in runs.items():
+        acc = np.asarray(acc, dtype=float)
+        y = [np.nanmean(acc[b]) if np.isfinite(acc[b]).any() else np.nan
+             for b in bins]
+        ax.plot(x, y, marker='o' if len(bins) <= 30 else None, ms=3,
+                lw=1.5, label=label)
+    ax.set_ylim(0, 100)
+    ax.set_xlim(-0.5, len(bins) - 0.5)
+    per_bin = '' if len(bins) == len(order) else (
+        f' ({len(order)} classes in {len(bins)} bins)')
+    ax.set_xlabel('classes sorted by training frequency' + per_bin)
+    ax.set_ylabel('accuracy (%)')
+    ax2 = ax.twinx()
+    ax2.bar(x, [counts[b].mean() for b in bins], color='grey', alpha=0.25,
+            width=0.8)
+    ax2.set_yscale('log')
+    ax2.set_ylabel('training images per class')
+    ax.set_zorder(ax2.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.legend(loc='upper right', fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gala_statistics(records: List[dict],
+                         epochs: Optional[Sequence[int]] = None,
+                         many_thr: int = 100,
+                         few_thr: int = 20):
+    """GALA's ``log(theta + eps)`` over training.
+
+    Args:
+        records (list[dict]): Lines of ``gala_stats.jsonl`` (one loss).
+        epochs (Sequence[int], optional): Epochs for the per-class panel.
+            Defaults to the first, middle and last recorded epochs.
+
+    Returns:
+        matplotlib.figure.Figure: Left: per-class log theta (classes by
+        frequency) at the chosen epochs; right: group means over epochs.
+    """
+    if not records:
+        raise ValueError('No GALA statistics to plot (empty file?).')
+    counts = records[-1].get('class_counts')
+    num_classes = len(records[-1]['log_theta'])
+    order = (np.argsort(-np.asarray(counts), kind='stable')
+             if counts else np.arange(num_classes))
+    by_epoch = {r['epoch']: np.asarray(r['log_theta']) for r in records}
+    all_epochs = sorted(by_epoch)
+    if epochs is None:
+        epochs = sorted({all_epochs[0], all_epochs[len(all_epochs) // 2],
+                         all_epochs[-1]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ep in epochs:
+        if ep not in by_epoch:
+            raise ValueError(f'epoch {ep} not recorded; have {all_epochs}.')
+        left.plot(by_epoch[ep][order], lw=1.2, label=f'epoch {ep}')
+    left.set_xlabel('classes sorted by training frequency'
+                    if counts else 'class index')
+    left.set_ylabel('log(theta + eps)')
+    left.legend(fontsize=8)
+    if counts:
+        groups = shot_groups(counts, many_thr, few_thr)
+    else:
+        thirds = np.array_split(np.arange(num_classes), 3)
+        groups = dict(head=thirds[0], middle=thirds[1], tail=thirds[2])
+    for name, idx in groups.items():
+        if len(idx):
+            right.plot(all_epochs,
+                       [by_epoch[e][idx].mean() for e in all_epochs],
+                       marker='o', ms=3, label=f'{name} ({len(idx)} cls)')
+    right.set_xlabel('epoch')
+    right.set_ylabel('mean log(theta + eps)')
+    right.legend(fontsize=8)
+    fig.suptitle('GALA accumulated positive gradients')
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_histogram(class_counts: Sequence[int],
+                         many_thr: int = 100,
+                         few_thr: int = 20,
+                         title: Optional[str] = None):
+    """Sorted training-image counts (log scale) with shot bands."""
+    counts = np.asarray(class_counts)
+    order = np.argsort(-counts, kind='stable')
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _shade_groups(ax, counts[order], many_thr, few_thr,
+                  list(range(len(counts))))
+    ax.bar(np.arange(len(counts)), counts[order], width=1.0,
+           color='#4c72b0')
+    ax.set_yscale('log')
+    ax.set_xlim(-0.5, len(counts) - 0.5)
+    ax.set_xlabel('classes sorted by training frequency')
+    ax.set_ylabel('training images')
+    ax.legend(fontsize=8)
+    ax.set_title(title or f'{len(counts)} classes, {int(counts.sum())} '
+                 f'images, imbalance {counts.max() / counts.min():.0f}')
+    fig.tight_layout()
+    return fig

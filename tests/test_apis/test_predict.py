@@ -1,0 +1,91 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""tools/tune_tau.py, tools/estimate_prior.py, stored-prior inference."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+from gala_mm.apis import best_tau, parse_taus, tau_sweep
+from ..conftest import REPO, run_tool
+
+
+def test_parse_taus_and_best():
+    assert parse_taus('0:1:0.25') == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert parse_taus('0.5,1.5') == [0.5, 1.5]
+    rows = [dict(tau=0.0, balanced=50.0), dict(tau=0.5, balanced=60.0),
+            dict(tau=1.0, balanced=60.0)]
+    assert best_tau(rows)['tau'] == 0.5  # ties -> smaller tau
+
+
+def test_tau_sweep_matches_metric_rule():
+    gen = torch.Generator().manual_seed(0)
+    scores = torch.rand(60, 4, generator=gen).softmax(1)
+    labels = torch.arange(60) % 4
+    rows = tau_sweep(scores, labels, [0.0, 1.0])
+    assert rows[0]['top1'] == pytest.approx(
+        100 * (scores.argmax(1) == labels).float().mean().item())
+
+
+def test_tune_tau_tool(trained_gala, tmp_path):
+    cfg, ckpt, _ = trained_gala
+    out = tmp_path / 'tau.json'
+    proc = run_tool([osp.join(REPO, 'tools/tune_tau.py'), cfg, ckpt,
+                     '--taus', '0:2:0.5', '--out', str(out),
+                     '--work-dir', str(tmp_path / 'w')])
+    res = json.loads(out.read_text())
+    assert res['chosen_tau'] in [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert res['chosen_on'].startswith('validation')
+    assert 'optimistic' in res['test_optimal_note']
+    assert len(res['val_sweep']) == len(res['test_sweep']) == 5
+    assert '[test-set optimum, optimistic]' in proc.stdout
+
+
+def test_tune_tau_without_validation_split(tiny_cifar10, trained_gala,
+                                           tmp_path):
+    cfg, ckpt, _ = trained_gala
+    proc = run_tool([osp.join(REPO, 'tools/tune_tau.py'), cfg, ckpt,
+                     '--cfg-options',
+                     'train_dataloader.dataset.val_per_class=0',
+                     '--work-dir', str(tmp_path / 'w')], check=False)
+    assert proc.returncode != 0
+    assert 'holds out no validation split' in proc.stderr
+
+
+def test_estimate_prior_then_rebalanced_test_and_inferencer(
+        trained_gala, tmp_path):
+    cfg, ckpt, work = trained_gala
+    out = tmp_path / 'with_prior.pth'
+    run_tool([osp.join(REPO, 'tools/estimate_prior.py'), cfg, ckpt,
+              '--out', str(out), '--work-dir', str(tmp_path / 'w')])
+    import gala_mm  # noqa: F401
+    prior = torch.load(str(out))['state_dict']['head.prs_prior']
+    assert prior.sum().item() == pytest.approx(1.0)
+    assert (prior > 0).all()
+    assert not torch.load(ckpt)['state_dict']['head.prs_prior'].any()
+    # tools/test.py with the stored prior: re-balanced, single pass
+    proc = run_tool([osp.join(REPO, 'tools/test.py'), cfg, str(out),
+                     '--work-dir', str(tmp_path / 't'), '--out',
+                     str(tmp_path / 'p.pkl'), '--cfg-options',
+                     'model.head.prs_tau=1.0'])
+    assert 'lt/top1' in proc.stdout + proc.stderr
+    import mmengine
+    preds = mmengine.load(str(tmp_path / 'p.pkl'))
+    assert 'raw_pred_score' in preds[0]
+    # mmpretrain's inferencer on one image, with and without the prior
+    from mmengine.config import Config
+    from mmpretrain import ImageClassificationInferencer
+    c = Config.fromfile(cfg)
+    img = np.random.RandomState(0).randint(0, 256, (32, 32, 3), np.uint8)
+    plain = ImageClassificationInferencer(c, pretrained=ckpt,
+                                          device='cpu')(img)[0]
+    c.model.head.prs_tau = 1.0
+    rebal = ImageClassificationInferencer(c, pretrained=str(out),
+                                          device='cpu')(img)[0]
+    for res in (plain, rebal):
+        assert 0 <= res['pred_label'] < 10
+        assert res['pred_score'] == pytest.approx(
+            max(res['pred_scores']), abs=1e-6)
+    logits_prior = np.log(plain['pred_scores']) - np.log(prior.numpy())
+    assert rebal['pred_label'] == int(np.argmax(logits_prior))

@@ -1,0 +1,97 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Every config loads, builds its model; CIFAR configs train one step."""
+import glob
+import math
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import PARAM_SCHEDULERS
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from modelindex.load_model_index import load
+
+from ..conftest import REPO
+
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs/gala/*.py')) +
+    glob.glob(osp.join(REPO, 'configs/baselines/*.py')))
+SMALL = [c for c in CONFIGS if '_cifar' in c or 'fmnist' in c]
+
+
+def build(cfg):
+    model_cfg = cfg.model.copy()
+    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    return MODELS.build(model_cfg)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds(path):
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports['imports'] == ['gala_mm']
+    model = build(cfg)
+    head = model.head
+    assert head.num_classes == cfg.data_preprocessor.num_classes
+    assert any(h['type'] == 'ClassCountHook' for h in cfg.custom_hooks)
+
+
+@pytest.mark.parametrize('path', SMALL, ids=osp.basename)
+def test_cifar_config_trains_one_step(path):
+    cfg = Config.fromfile(path)
+    model = build(cfg).train()
+    num_classes = model.head.num_classes
+    counts = [50 - i % 40 for i in range(num_classes)]
+    for module in model.modules():  # what ClassCountHook does
+        if hasattr(module, 'set_class_counts'):
+            module.set_class_counts(counts)
+    data = dict(
+        inputs=[torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+                for _ in range(4)],
+        data_samples=[DataSample().set_gt_label(i % num_classes)
+                      for i in range(4)])
+    data = model.data_preprocessor(data, True)
+    losses = model(**data, mode='loss')
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(loss)
+    loss.backward()
+    assert model.head.fc.weight.grad.abs().sum() > 0
+
+
+def lrs(cfg, epochs):
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=cfg.optim_wrapper.optimizer.lr)
+    scheds = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
+              for s in cfg.param_scheduler]
+    out = []
+    for _ in range(epochs):
+        out.append(opt.param_groups[0]['lr'])
+        for s in scheds:
+            s.step()
+    return out
+
+
+def test_cifar_schedule_is_the_official_one():
+    """epoch 1: 0.05, epoch 2: 0.1, cosine to 0 at epoch 200 (spec 3.1)."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'))
+    t = cfg.train_cfg.max_epochs
+    official = [0.05] + [
+        0.1 * (1 + math.cos(math.pi * (e - 2) / (t - 2))) / 2
+        for e in range(2, t + 1)
+    ]
+    assert lrs(cfg, t) == pytest.approx(official, abs=1e-12)
+    assert cfg.train_dataloader.batch_size == 64
+    assert cfg.optim_wrapper.optimizer.weight_decay == 5e-4
+
+
+def test_model_zoo_files():
+    index = load(osp.join(REPO, 'model-index.yml'))
+    names = {m.name for m in index.models}
+    for model in index.models:
+        assert osp.isfile(osp.join(REPO, model.config)), model.config
+        assert osp.basename(model.config)[:-3] == model.name
+    # every GALA/baseline config is listed in the zoo
+    for path in CONFIGS:
+        assert osp.basename(path)[:-3] in names, path
+    readme = open(osp.join(REPO, 'configs/gala/README.md')).read()
+    assert 'not yet trained' in readme

@@ -1,0 +1,48 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+import numpy as np
+import pytest
+from PIL import Image
+
+from gala_mm.visualization import (plot_class_histogram,
+                                   plot_gala_statistics,
+                                   plot_per_class_accuracy)
+
+
+@pytest.mark.parametrize('num_classes', [10, 8142])
+def test_per_class_plot_any_class_count(tmp_path, num_classes):
+    counts = np.maximum(
+        (1000 * 0.01**(np.arange(num_classes) / (num_classes - 1))).astype(
+            int), 2)
+    rng = np.random.RandomState(0)
+    runs = {'CE': rng.rand(num_classes) * 100,
+            'GALA + PRS': rng.rand(num_classes) * 100}
+    fig = plot_per_class_accuracy(runs, counts, max_points=100)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == 'accuracy (%)'
+    assert 'training frequency' in ax.get_xlabel()
+    assert len(ax.get_lines()) == 2
+    n_points = len(ax.get_lines()[0].get_xdata())
+    assert n_points == min(num_classes, 100)  # binned for large C
+    out = tmp_path / 'p.png'
+    fig.savefig(out)
+    w, h = Image.open(out).size
+    assert w > 300 and h > 200
+
+
+def test_gala_stats_plot():
+    records = [dict(epoch=e, log_theta=list(np.linspace(5, 1, 10) + e),
+                    class_counts=list(range(100, 0, -10)))
+               for e in range(1, 6)]
+    fig = plot_gala_statistics(records)
+    left, right = fig.axes
+    assert len(left.get_lines()) == 3  # first / middle / last epoch
+    assert right.get_xlabel() == 'epoch'
+    with pytest.raises(ValueError, match='not recorded'):
+        plot_gala_statistics(records, epochs=[9])
+
+
+def test_class_histogram():
+    fig = plot_class_histogram([500, 120, 60, 30, 10, 5])
+    ax = fig.axes[0]
+    assert ax.get_yscale() == 'log'
+    assert len(ax.patches) >= 6

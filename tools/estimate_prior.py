@@ -1,0 +1,53 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Store a PRS prior in a GALAHead checkpoint for single-image inference.
+
+    python tools/estimate_prior.py CONFIG CHECKPOINT --out CKPT_WITH_PRIOR
+
+The prior is the mean predicted class distribution of the checkpoint on a
+balanced split that is not the test set: the validation split held out of
+the training files (``val_per_class``), or ``--val-ann-file``. Then
+
+    python tools/test.py CONFIG CKPT_WITH_PRIOR --cfg-options model.head.prs_tau=1.0
+
+(and ``ImageClassificationInferencer``) return re-balanced predictions.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gala_mm  # noqa: E402,F401
+from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
+                          validation_dataloader, write_checkpoint_with_prior)
+from mmengine.config import DictAction  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', required=True,
+                        help='the checkpoint to write (a copy + the prior)')
+    parser.add_argument('--val-ann-file',
+                        help='validation list for file-list datasets')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    runner = init_runner(args.config, args.checkpoint, args.cfg_options,
+                         args.work_dir)
+    scores, _ = predict_scores(
+        runner, validation_dataloader(runner.cfg, args.val_ann_file))
+    prior = scores.double().mean(0)
+    write_checkpoint_with_prior(args.checkpoint, prior, args.out)
+    print(f'prior over {len(scores)} validation images: min '
+          f'{prior.min():.4f}, max {prior.max():.4f}; wrote {args.out}')
+    return prior
+
+
+if __name__ == '__main__':
+    main()
