@@ -1,6 +1,5 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """tools/train.py and tools/test.py end to end on tiny synthetic data."""
-import glob
 import os
 import os.path as osp
 import pickle

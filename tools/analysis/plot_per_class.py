@@ -19,7 +19,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 import mmengine  # noqa: E402
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401

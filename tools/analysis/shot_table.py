@@ -13,11 +13,15 @@ import mmengine  # noqa: E402
 from gala_mm.evaluation import format_shot_table  # noqa: E402
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('metrics', help='metrics .json/.yaml/.pkl')
     parser.add_argument('--prefix', default='lt/')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     metrics = mmengine.load(args.metrics)
     rows = {k[len(args.prefix):]: v for k, v in metrics.items()
             if k.startswith(args.prefix)}

@@ -41,11 +41,15 @@ def convert(ann_file: str, out_file: str) -> int:
     return len(lines)
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('ann_file')
     parser.add_argument('out_file')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     n = convert(args.ann_file, args.out_file)
     print(f'wrote {n} lines to {args.out_file}')
     return 0

@@ -74,7 +74,6 @@ class ReferenceGALA:
                 # |d(q * CE / B) / d z_hat|, put in column k
                 grad_matrix[:, k] += q * (p - onehot).abs() / b
         if update:
-            diag = torch.diag(torch.diag(grad_matrix))
             self.inner += grad_matrix
             inner_diag = torch.diag(torch.diag(self.inner))
             if self.accumulation == 'double':
@@ -83,5 +82,4 @@ class ReferenceGALA:
             else:
                 self.pos_outer = inner_diag.clone()
                 self.neg_outer = self.inner - inner_diag
-            del diag
         return total / b
