@@ -30,6 +30,20 @@ class LongTailCIFARMixin:
     #: Images per class in the full training split.
     default_max_per_class: int = 0
 
+    def __init__(self,
+                 data_root: str = '',
+                 split: str = 'train',
+                 imbalance_factor: float = 100,
+                 seed: int = 0,
+                 max_per_class: Optional[int] = None,
+                 val_per_class: int = 0,
+                 verify_md5: bool = True,
+                 **kwargs) -> None:
+        file_split = self._init_long_tail(split, imbalance_factor, seed,
+                                          max_per_class, val_per_class,
+                                          verify_md5)
+        super().__init__(data_root=data_root, split=file_split, **kwargs)
+
     def _init_long_tail(self, split: str, imbalance_factor: float, seed: int,
                         max_per_class: Optional[int], val_per_class: int,
                         verify_md5: bool) -> str:
@@ -121,20 +135,6 @@ class LongTailCIFAR10(LongTailCIFARMixin, CIFAR10):
     """
     default_max_per_class = 5000
 
-    def __init__(self,
-                 data_root: str = '',
-                 split: str = 'train',
-                 imbalance_factor: float = 100,
-                 seed: int = 0,
-                 max_per_class: Optional[int] = None,
-                 val_per_class: int = 0,
-                 verify_md5: bool = True,
-                 **kwargs) -> None:
-        file_split = self._init_long_tail(split, imbalance_factor, seed,
-                                          max_per_class, val_per_class,
-                                          verify_md5)
-        super().__init__(data_root=data_root, split=file_split, **kwargs)
-
 
 @DATASETS.register_module()
 class LongTailCIFAR100(LongTailCIFARMixin, CIFAR100):
@@ -144,17 +144,3 @@ class LongTailCIFAR100(LongTailCIFARMixin, CIFAR100):
         ``data_root`` contains ``cifar-100-python``).
     """
     default_max_per_class = 500
-
-    def __init__(self,
-                 data_root: str = '',
-                 split: str = 'train',
-                 imbalance_factor: float = 100,
-                 seed: int = 0,
-                 max_per_class: Optional[int] = None,
-                 val_per_class: int = 0,
-                 verify_md5: bool = True,
-                 **kwargs) -> None:
-        file_split = self._init_long_tail(split, imbalance_factor, seed,
-                                          max_per_class, val_per_class,
-                                          verify_md5)
-        super().__init__(data_root=data_root, split=file_split, **kwargs)

@@ -8,11 +8,11 @@ import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
-from ..utils import check_class_counts
+from .class_counts import ClassCountsMixin
 
 
 @MODELS.register_module()
-class LDAMLoss(nn.Module):
+class LDAMLoss(ClassCountsMixin, nn.Module):
     """Label-distribution-aware margin loss.
 
     The target logit is lowered by ``m_y = max_margin * n_y^(-1/4) /
@@ -45,29 +45,17 @@ class LDAMLoss(nn.Module):
                  reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        self.num_classes = num_classes
         self.max_margin = max_margin
         self.scale = scale
         self.beta = beta
         self.reduction = reduction
         self.loss_weight = loss_weight
         self.reweight = False
-        self.register_buffer('class_counts',
-                             torch.zeros(num_classes, dtype=torch.float64))
-        if class_counts is not None:
-            self.set_class_counts(class_counts)
-
-    def set_class_counts(self, counts) -> None:
-        """Store the training-set class counts (validated)."""
-        self.class_counts.copy_(
-            check_class_counts(counts, self.num_classes, 'LDAMLoss'))
+        self._init_class_counts(num_classes, class_counts)
 
     def margins(self) -> torch.Tensor:
-        if not (self.class_counts > 0).all():
-            raise RuntimeError(
-                "LDAMLoss has no class counts: add dict(type='ClassCountHook')"
-                ' to custom_hooks or pass class_counts=[...].')
-        m = self.class_counts.pow(-0.25)
+        """Per-class margins ``m_c`` (float32, ``(C,)``)."""
+        m = self.require_class_counts().pow(-0.25)
         return (m * (self.max_margin / m.max())).float()
 
     def class_weights(self) -> torch.Tensor:

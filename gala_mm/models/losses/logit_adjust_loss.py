@@ -9,11 +9,12 @@ import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
-from ..utils import check_class_counts, check_tau
+from ..utils import check_tau
+from .class_counts import ClassCountsMixin
 
 
 @MODELS.register_module()
-class LogitAdjustLoss(nn.Module):
+class LogitAdjustLoss(ClassCountsMixin, nn.Module):
     """Cross-entropy on ``z + tau * log(pi)`` with ``pi`` the training prior.
 
     The class counts are set by :class:`ClassCountHook` (or given here) and
@@ -36,28 +37,15 @@ class LogitAdjustLoss(nn.Module):
                  reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        self.num_classes = num_classes
         self.tau = check_tau(tau)
         self.reduction = reduction
         self.loss_weight = loss_weight
-        self.register_buffer('class_counts',
-                             torch.zeros(num_classes, dtype=torch.float64))
-        if class_counts is not None:
-            self.set_class_counts(class_counts)
-
-    def set_class_counts(self, counts) -> None:
-        """Store the training-set class counts (validated)."""
-        self.class_counts.copy_(
-            check_class_counts(counts, self.num_classes, type(self).__name__))
+        self._init_class_counts(num_classes, class_counts)
 
     def log_prior(self) -> torch.Tensor:
-        if not (self.class_counts > 0).all():
-            raise RuntimeError(
-                f'{type(self).__name__} has no class counts: add '
-                "dict(type='ClassCountHook') to custom_hooks or pass "
-                'class_counts=[...].')
-        prior = self.class_counts / self.class_counts.sum()
-        return prior.log().float()
+        """``log(n_c / sum n)`` as float32, shape ``(C,)``."""
+        counts = self.require_class_counts()
+        return (counts / counts.sum()).log().float()
 
     def forward(self,
                 cls_score: torch.Tensor,

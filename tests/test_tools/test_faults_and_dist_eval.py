@@ -1,0 +1,85 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""Divergence, the main config on CIFAR-100, distributed evaluation."""
+import hashlib
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+from ..conftest import REPO, run_tool, tiny_config, write_cifar100
+
+TRAIN = osp.join(REPO, 'tools/train.py')
+
+
+def digest(path):
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+def test_divergence_stops_with_step_and_keeps_checkpoints(tiny_cifar10,
+                                                          tmp_path):
+    """Epoch 1 trains normally; at epoch 2 the lr explodes (x1e12), the
+    logits become non-finite, training stops naming the step, and the
+    epoch-1 checkpoint and the log stay as they were."""
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_cifar10, epochs=3) + """
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[1],
+                        gamma=1e12)]
+""")
+    wd = tmp_path / 'wd'
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(wd)], check=False)
+    assert proc.returncode != 0
+    assert 'GALALoss received non-finite logits' in proc.stderr
+    assert 'at training step' in proc.stderr
+    ckpt = wd / 'epoch_1.pth'
+    before = digest(ckpt)
+    assert not (wd / 'epoch_2.pth').exists()
+    # resuming keeps the good checkpoint byte for byte until it trains on
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(wd), '--resume',
+                     str(ckpt), '--cfg-options', 'param_scheduler=[]'])
+    assert digest(ckpt) == before
+    assert (wd / 'epoch_3.pth').exists()
+
+
+def test_main_config_starts_training_when_cifar100_is_present(tmp_path):
+    root = write_cifar100(str(tmp_path / 'cifar100'), 500, 1, zeros=True)
+    proc = run_tool([
+        TRAIN, osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'),
+        '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
+        f'train_dataloader.dataset.data_root={root}',
+        'train_dataloader.dataset.verify_md5=False',
+        'train_dataloader.dataset.download=False',
+        'train_dataloader.dataset.indices=128',
+        'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=100', 'val_dataloader=None',
+        'val_evaluator=None', 'val_cfg=None'
+    ])
+    log = proc.stdout + proc.stderr
+    assert '10847 of 50000 training images' in log
+    assert 'ClassCountHook: 100 classes' in log
+    assert (tmp_path / 'wd' / 'epoch_1.pth').exists()
+
+
+def test_distributed_evaluation_collects_all_ranks(trained_gala, tmp_path):
+    cfg, ckpt, _ = trained_gala
+    single = tmp_path / 'single.json'
+    run_tool([osp.join(REPO, 'tools/test.py'), cfg, ckpt, '--out',
+              str(single), '--out-item', 'metrics', '--work-dir',
+              str(tmp_path / 's')])
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    dist = tmp_path / 'dist.json'
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(port),
+               OMP_NUM_THREADS='1', PYTHONPATH=REPO)
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_test.sh'), cfg, ckpt, '2',
+         '--out', str(dist), '--out-item', 'metrics', '--work-dir',
+         str(tmp_path / 'd')], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    a, b = json.loads(single.read_text()), json.loads(dist.read_text())
+    assert a.keys() == b.keys() and 'lt/prs1_balanced' in a
+    for key in a:
+        assert abs(a[key] - b[key]) < 1e-6, key
