@@ -105,6 +105,11 @@ def merge_args(cfg: Config, args) -> Config:
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
 
+    # --cfg-options before the dataloader defaults, so that e.g.
+    # train_dataloader.num_workers=0 also turns persistent_workers off.
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
     def set_default_dataloader_cfg(cfg, field):
         if cfg.get(field, None) is None:
             return
@@ -119,8 +124,6 @@ def merge_args(cfg: Config, args) -> Config:
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         set_default_dataloader_cfg(cfg, field)
 
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

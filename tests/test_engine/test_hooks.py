@@ -20,13 +20,15 @@ def test_counts_of_wrapped_dataset_are_the_original(tiny_cifar10):
         dataset_class_counts(ds, num_classes=5)
 
 
-def test_class_balanced_training_keeps_original_counts(tiny_cifar10,
+def test_class_balanced_and_sampler_keep_original_counts(tiny_cifar10,
                                                        tmp_path):
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(tiny_config(tiny_cifar10, epochs=1, extra='''
     train_dataloader['dataset'] = dict(
         type='ClassBalancedDataset', oversample_thr=0.5,
         dataset=train_dataloader['dataset'])
+    train_dataloader['sampler'] = dict(type='RepeatAugSampler',
+                                       shuffle=True, num_repeats=2)
     '''))
     proc = run_tool([f'{REPO}/tools/train.py', str(cfg), '--work-dir',
                      str(tmp_path / 'wd')])

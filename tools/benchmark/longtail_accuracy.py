@@ -59,6 +59,8 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, nargs='+', default=[4, 3],
                         help='epochs per imbalance factor (same order)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='only write the report of the finished runs')
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: IF100, 1 seed, 1 epoch, 400 images '
                         'of the head class, 2000 test images')
@@ -161,6 +163,8 @@ def run_all(args) -> dict:
                 if osp.isfile(res_file):
                     with open(res_file) as f:
                         results[tag] = json.load(f)
+                    continue
+                if args.report_only:
                     continue
                 cfg = osp.join(args.work_dir, tag + '.py')
                 write_config(cfg, method, factor, seed, epochs_of[factor],

@@ -79,11 +79,7 @@ def timed(fn, repeats: int) -> float:
 def head_step(fc, loss_fn, x, y, with_fc: bool):
 
     def run():
-        if with_fc:
-            logits = fc(x)
-        else:
-            logits = x
-        loss = loss_fn(logits, y)
+        loss = loss_fn(fc(x) if with_fc else x, y)
         loss.backward()
 
     return run
@@ -91,7 +87,7 @@ def head_step(fc, loss_fn, x, y, with_fc: bool):
 
 def compare(c, batch, dim, repeats, with_fc, reference=False):
     gen = torch.Generator().manual_seed(0)
-    fc = nn.Linear(dim, c)
+    fc = nn.Linear(dim, c) if with_fc else None
     if with_fc:
         x = torch.randn(batch, dim, generator=gen)
     else:
@@ -194,7 +190,8 @@ def main(argv=None):
     for c in classes:
         for b in batches:
             for d in dims:
-                r = compare(c, b, d, repeats, True)
+                r = compare(c, b, d, repeats if c < 8142 else
+                            max(3, repeats // 3), True)
                 res['head'].append(r)
                 print(f'  C={c:<5} B={b:<4} D={d:<5} CE {r["ce_ms"]:8.3f}  '
                       f'GALA {r["gala_ms"]:8.3f}  ratio {r["ratio"]:5.3f}')
