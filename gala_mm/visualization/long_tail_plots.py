@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..evaluation.metrics.long_tail_accuracy import shot_groups  # noqa: E402
 
@@ -33,7 +34,7 @@ def _shade_groups(ax, counts_sorted: np.ndarray, many_thr: int,
         lo = np.searchsorted(bin_edges, idx[0], side='right') - 1
         hi = np.searchsorted(bin_edges, idx[-1], side='right') - 1
         ax.axvspan(lo - 0.5, hi + 0.5, color=GROUP_COLORS[name], zorder=0,
-                   label=f'{name}-shot')
+                   alpha=0.6, label=f'{name}-shot')
 
 
 def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
@@ -77,8 +78,8 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
     ax.set_xlabel('classes sorted by training frequency' + per_bin)
     ax.set_ylabel('accuracy (%)')
     ax2 = ax.twinx()
-    ax2.bar(x, [counts[b].mean() for b in bins], color='grey', alpha=0.25,
-            width=0.8)
+    ax2.bar(x, [counts[b].mean() for b in bins], color='grey', alpha=0.35,
+            width=0.8, label='training images')
     ax2.set_yscale('log')
     ax2.set_ylabel('training images per class')
     ax.set_zorder(ax2.get_zorder() + 1)
@@ -136,6 +137,7 @@ def plot_gala_statistics(records: List[dict],
                        [by_epoch[e][idx].mean() for e in all_epochs],
                        marker='o', ms=3, label=f'{name} ({len(idx)} cls)')
     right.set_xlabel('epoch')
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.set_ylabel('mean log(theta + eps)')
     right.legend(fontsize=8)
     fig.suptitle('GALA accumulated positive gradients')

@@ -190,8 +190,8 @@ def run_all(args) -> dict:
 
 def table(results: dict, factor: int) -> str:
     keys = ('top1', 'balanced', 'many', 'medium', 'few')
-    rows = [f'| method | {" | ".join(keys)} |',
-            '|' + '---|' * (len(keys) + 1)]
+    rows = [f'| method | seeds | {" | ".join(keys)} |',
+            '|' + '---|' * (len(keys) + 2)]
     for method in METHODS:
         runs = [r['methods'][method] for r in results.values()
                 if r['factor'] == factor and method in r['methods']]
@@ -205,9 +205,9 @@ def table(results: dict, factor: int) -> str:
         extra = ''
         if method == 'GALA + PRS':
             extra = ' (τ ' + '/'.join(f'{r["tau"]:g}' for r in runs) + ')'
-        rows.append(f'| {method}{extra} | ' + ' | '.join(cells) + ' |')
-    n = len({r['seed'] for r in results.values() if r['factor'] == factor})
-    return '\n'.join(rows) + f'\n\n({n} seed(s), mean ± std)'
+        rows.append(f'| {method}{extra} | {len(runs)} | ' +
+                    ' | '.join(cells) + ' |')
+    return '\n'.join(rows) + '\n\n(mean ± std over the seeds of each row)'
 
 
 def plots(results: dict, work_dir: str) -> List[str]:

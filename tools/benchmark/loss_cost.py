@@ -195,7 +195,7 @@ def main(argv=None):
                 res['head'].append(r)
                 print(f'  C={c:<5} B={b:<4} D={d:<5} CE {r["ce_ms"]:8.3f}  '
                       f'GALA {r["gala_ms"]:8.3f}  ratio {r["ratio"]:5.3f}')
-    r = resnet32_step(3 if args.quick else 10)
+    r = resnet32_step(3 if args.quick else 20)
     res['resnet32'] = r
     print(f'\nResNet-32 training step (C=100, B=128): CE {r["ce_ms"]:.1f} '
           f'ms, GALA {r["gala_ms"]:.1f} ms, ratio {r["ratio"]:.3f}')

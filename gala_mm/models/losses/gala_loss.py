@@ -214,8 +214,8 @@ class GALALoss(nn.Module):
             if label.size(0) != cls_score.size(0):
                 raise ValueError(f'GALALoss: {label.size(0)} labels for '
                                  f'{cls_score.size(0)} samples.')
-            if label.numel() and (label.min() < 0
-                                  or label.max() >= self.num_classes):
+            if label.numel() and bool(
+                    ((label < 0) | (label >= self.num_classes)).any()):
                 raise ValueError(
                     f'GALALoss: labels must lie in [0, {self.num_classes}), '
                     f'got [{int(label.min())}, {int(label.max())}]: the '
@@ -224,16 +224,26 @@ class GALALoss(nn.Module):
             raise ValueError(
                 'GALALoss: soft targets must have the shape of the logits '
                 f'{tuple(cls_score.shape)}, got {tuple(label.shape)}.')
-        if not torch.isfinite(cls_score).all():
-            n_nan = int(torch.isnan(cls_score).sum())
-            n_inf = int(torch.isinf(cls_score).sum())
-            raise FloatingPointError(
-                f'GALALoss received non-finite logits ({n_nan} NaN, {n_inf} '
-                f'Inf) at training step {int(self.num_updates) + 1}. The GALA '
-                'statistics were not updated and the checkpoints written so '
-                'far are intact: lower the learning rate, enable gradient '
-                'clipping (optim_wrapper.clip_grad) or check the input data, '
-                'then resume from the last checkpoint.')
+
+    def _check_finite(self, sample_loss: torch.Tensor,
+                      cls_score: torch.Tensor) -> None:
+        """Stop before the statistics see a non-finite value.
+
+        Checks the ``(N,)`` per-sample losses (cheap): a NaN or +Inf logit
+        makes its row's loss non-finite. The counts in the message are
+        computed only on failure.
+        """
+        if bool(torch.isfinite(sample_loss).all()):
+            return
+        n_nan = int(torch.isnan(cls_score).sum())
+        n_inf = int(torch.isinf(cls_score).sum())
+        raise FloatingPointError(
+            f'GALALoss received non-finite logits ({n_nan} NaN, {n_inf} '
+            f'Inf) at training step {int(self.num_updates) + 1}. The GALA '
+            'statistics were not updated and the checkpoints written so '
+            'far are intact: lower the learning rate, enable gradient '
+            'clipping (optim_wrapper.clip_grad) or check the input data, '
+            'then resume from the last checkpoint.')
 
     def per_class_nll(self, logits: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of every sample against every possible label.
@@ -291,46 +301,58 @@ class GALALoss(nn.Module):
             # at least float32 (half/bf16 logits are upcast; float64 stays)
             logits = cls_score.to(torch.promote_types(cls_score.dtype,
                                                       torch.float32))
-            if self.training:
-                nll = self.per_class_nll(logits)
-            else:  # evaluation: plain logits, as the official classifier
-                nll = -F.log_softmax(logits, dim=1)
-            if label.dim() == 1:
-                target = None
-                loss = nll.gather(1, label.view(-1, 1)).squeeze(1)
-            else:
-                target = label.to(nll.dtype)
-                loss = (target * nll).sum(dim=1)
+            update = self.training and torch.is_grad_enabled()
             if weight is not None:
-                weight = weight.to(nll.dtype)
-            if self.training and torch.is_grad_enabled():
-                self._update_from_nll(nll.detach(), label, target, weight,
-                                      loss.detach())
+                weight = weight.to(logits.dtype)
+            if label.dim() == 1 and (not self.training
+                                     or self.adjust == 'official'):
+                # label-free adjustment: one fused cross-entropy
+                if self.training:
+                    logits = logits + self.logit_offsets()[0].to(logits)
+                loss = F.cross_entropy(logits, label, reduction='none')
+                self._check_finite(loss, cls_score)
+                if update:
+                    self._update_hard(label, loss.detach(), weight)
+            else:
+                if self.training:
+                    nll = self.per_class_nll(logits)
+                else:  # evaluation: plain logits, as the official code
+                    nll = -F.log_softmax(logits, dim=1)
+                if label.dim() == 1:
+                    loss = nll.gather(1, label.view(-1, 1)).squeeze(1)
+                else:
+                    loss = (label.to(nll.dtype) * nll).sum(dim=1)
+                self._check_finite(loss, cls_score)
+                if update and label.dim() == 1:
+                    self._update_hard(label, loss.detach(), weight)
+                elif update:
+                    self._update_soft(nll.detach(), label.to(nll.dtype),
+                                      weight)
             loss = weight_reduce_loss(
                 loss, weight=weight, reduction=reduction,
                 avg_factor=avg_factor)
         return self.loss_weight * loss
 
     @torch.no_grad()
-    def _update_from_nll(self, nll: torch.Tensor, label: torch.Tensor,
-                         target: Optional[torch.Tensor],
-                         weight: Optional[torch.Tensor],
-                         sample_nll: torch.Tensor) -> None:
-        """Per-class positive gradient ``(1 - p_c)`` from the NLL matrix."""
-        num = nll.size(0)
-        if target is None:  # hard labels: only the label column is needed
-            pos = (-sample_nll.double()).exp().neg().add(1)
-            if weight is not None:
-                pos = pos * weight.double()
-            local = torch.zeros(
-                self.num_classes, dtype=torch.float64, device=nll.device)
-            local.scatter_add_(0, label.view(-1), pos)
-        else:
-            pos = target.double() * (-nll.double()).exp().neg().add(1)
-            if weight is not None:
-                pos = pos * weight.double().view(-1, 1)
-            local = pos.sum(dim=0)
-        self._update_statistics(local, num)
+    def _update_hard(self, label: torch.Tensor, sample_nll: torch.Tensor,
+                     weight: Optional[torch.Tensor]) -> None:
+        """Hard labels: ``1 - p_y = 1 - exp(-CE_i)`` added to class ``y``."""
+        pos = (-sample_nll.double()).exp().neg().add(1)
+        if weight is not None:
+            pos = pos * weight.double()
+        local = torch.zeros(
+            self.num_classes, dtype=torch.float64, device=pos.device)
+        local.scatter_add_(0, label.view(-1), pos)
+        self._update_statistics(local, label.numel())
+
+    @torch.no_grad()
+    def _update_soft(self, nll: torch.Tensor, target: torch.Tensor,
+                     weight: Optional[torch.Tensor]) -> None:
+        """Soft targets: ``sum_i q_ic (1 - p^(c)_ic)`` per class ``c``."""
+        pos = target.double() * (-nll.double()).exp().neg().add(1)
+        if weight is not None:
+            pos = pos * weight.double().view(-1, 1)
+        self._update_statistics(pos.sum(dim=0), nll.size(0))
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, '
