@@ -103,7 +103,6 @@ class GALAHead(LinearClsHead):
     def _get_predictions(self, cls_score: torch.Tensor,
                          data_samples: Optional[List[DataSample]]
                          ) -> List[DataSample]:
-        raw_scores = F.softmax(cls_score.float(), dim=1)
         if self.prs_tau == 0:
             return super()._get_predictions(cls_score, data_samples)
         if not self.has_prs_prior:
@@ -112,6 +111,7 @@ class GALAHead(LinearClsHead):
                 'Estimate it with tools/estimate_prior.py on a validation '
                 'split, or set model.head.prs_tau=0 and use the '
                 "LongTailAccuracy metric's transductive prs_tau.")
+        raw_scores = F.softmax(cls_score.float(), dim=1)
         logits = rebalance(
             cls_score.float(), self.prs_prior, self.prs_tau, log_space=True)
         scores = F.softmax(logits, dim=1).to(raw_scores.dtype)
