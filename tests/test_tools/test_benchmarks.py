@@ -1,6 +1,7 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """The benchmarks' --quick smoke runs (the full runs live in docs/)."""
 import os.path as osp
+import re
 
 import pytest
 from PIL import Image
@@ -44,3 +45,7 @@ def test_throughput_quick(small_lt_root):
     proc = run_tool([osp.join(BENCH, 'throughput.py'), '--quick',
                      '--data-root', small_lt_root], timeout=400)
     assert 'fp32: runner' in proc.stdout and 'bf16: runner' in proc.stdout
+    shares = re.findall(r'runner (\d+\.\d)%, plain loop (\d+\.\d)%',
+                        proc.stdout)
+    assert len(shares) == 2
+    assert all(0 < float(s) < 100 for pair in shares for s in pair)

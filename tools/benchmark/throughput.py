@@ -4,19 +4,27 @@ a minimal plain-PyTorch loop, same ResNet-32 + GALA, data and batch.
 
     python tools/benchmark/throughput.py [--quick] [--data-root DIR]
 
-Both read the same long-tailed dataset through the same mmpretrain pipeline
-and data preprocessor; the plain loop is what one would write by hand
-(DataLoader, forward, backward, SGD step). Images/s are measured after a
-warm-up, in fp32 and bf16 autocast, alternating the two loops.
+Both read the same long-tailed dataset through the same mmpretrain pipeline,
+collate function and data preprocessor; the runner's config goes through
+tools/train.py's own argument handling, the plain loop is what one would
+write by hand (DataLoader, forward, backward, SGD step). Images/s are
+measured after a warm-up, in fp32 and bf16 autocast, alternating the two
+loops; the ratio is the median over paired repeats. The share of the
+runner's iteration time spent outside ``model.train_step`` (hooks, logging,
+loop, waiting for data) is reported too: unlike images/s it hardly depends
+on how busy the machine is.
 """
 import argparse
 import copy
+import importlib.util
 import os
 import os.path as osp
 import platform
 import sys
 import tempfile
 import time
+from statistics import median
+from typing import Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -31,11 +39,40 @@ import gala_mm  # noqa: E402,F401
 CONFIG = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 
 
+def load_train_tool():
+    """``tools/train.py`` as a module: its argument handling builds the
+    runner's config here exactly as the command line does (default_collate,
+    pin_memory, persistent workers, the ``--amp`` optimizer wrapper)."""
+    spec = importlib.util.spec_from_file_location(
+        'gala_train_tool', osp.join(ROOT, 'tools/train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class IterTimer(Hook):
-    """Wall time of iterations ``warmup`` .. end."""
+    """Wall time of iterations ``warmup`` .. end, and the part of it spent
+    in ``model.train_step`` (forward, backward, optimizer step); the rest is
+    the Runner's own work (hooks, logging, loop) and waiting for data."""
 
     def __init__(self, warmup: int):
         self.warmup, self.start, self.end, self.images = warmup, None, None, 0
+        self.step_time = 0.0
+
+    def time_train_step(self, model) -> None:
+        """Wrap ``model.train_step`` to add its wall time to ``step_time``
+        once the timed iterations have started."""
+        train_step = model.train_step
+
+        def timed_train_step(*args, **kwargs):
+            if self.start is None:
+                return train_step(*args, **kwargs)
+            tic = time.perf_counter()
+            outputs = train_step(*args, **kwargs)
+            self.step_time += time.perf_counter() - tic
+            return outputs
+
+        model.train_step = timed_train_step
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if runner.iter == self.warmup:
@@ -50,39 +87,48 @@ class IterTimer(Hook):
 
 def make_cfg(data_root: str, iters: int, amp: bool,
              small: bool = False) -> Config:
+    """The config ``tools/train.py CONFIG --no-validate [--amp]`` would run,
+    as an iteration-based loop of ``iters`` steps without checkpoints."""
     cfg = Config.fromfile(CONFIG)
     cfg.train_dataloader.dataset.data_root = data_root
     if small:  # --quick: needs only 500 training images per class
         cfg.train_dataloader.dataset.update(max_per_class=400,
                                             val_per_class=100)
     cfg.train_dataloader.num_workers = 2
-    cfg.train_dataloader.persistent_workers = True
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = None
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10000)
     cfg.custom_hooks = [dict(type='ClassCountHook')]
     cfg.log_level = 'WARNING'
-    if amp:
-        cfg.optim_wrapper.type = 'AnyDeviceAmpOptimWrapper'
-    cfg.work_dir = tempfile.mkdtemp(prefix='gala_tp_')
-    return cfg
+    train_tool = load_train_tool()
+    argv = [CONFIG, '--no-validate', '--work-dir',
+            tempfile.mkdtemp(prefix='gala_tp_')] + (['--amp'] if amp else [])
+    return train_tool.merge_args(cfg, train_tool.parse_args(argv))
 
 
-def runner_images_per_s(data_root, iters, warmup, amp, small) -> float:
+def runner_images_per_s(data_root, iters, warmup, amp,
+                        small) -> Tuple[float, float]:
+    """Images/s of the Runner and the share of its iteration time spent
+    outside ``model.train_step`` (the same training step as the plain
+    loop's: preprocessing, forward, backward, optimizer step)."""
     cfg = make_cfg(data_root, iters, amp, small)
     runner = Runner.from_cfg(cfg)
     timer = IterTimer(warmup)
     runner.register_hook(timer, priority='VERY_LOW')
+    timer.time_train_step(runner.model)
     runner.train()
-    return timer.images / (timer.end - timer.start)
+    wall = timer.end - timer.start
+    return timer.images / wall, 1 - timer.step_time / wall
 
 
-def plain_images_per_s(data_root, iters, warmup, amp, small) -> float:
-    """The hand-written loop on the same dataset, pipeline and model."""
+def plain_images_per_s(data_root, iters, warmup, amp,
+                       small) -> Tuple[float, float]:
+    """Images/s of the hand-written loop on the same dataset, pipeline and
+    model, and the share of its iteration time spent outside the training
+    step (data preprocessing, forward, backward, optimizer step)."""
     from mmengine.dataset import default_collate
     from mmpretrain.registry import DATASETS, MODELS
     cfg = make_cfg(data_root, iters, amp, small)
@@ -96,11 +142,12 @@ def plain_images_per_s(data_root, iters, warmup, amp, small) -> float:
     model = MODELS.build(model_cfg).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9,
                           weight_decay=5e-4)
-    it, images, start = 0, 0, None
+    it, images, start, step_time = 0, 0, None, 0.0
     while it < iters:
         for batch in loader:
             if it == warmup:
                 start = time.perf_counter()
+            tic = time.perf_counter()
             data = model.data_preprocessor(batch, True)
             with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
                 losses = model(**data, mode='loss')
@@ -108,11 +155,13 @@ def plain_images_per_s(data_root, iters, warmup, amp, small) -> float:
             losses['loss'].backward()
             opt.step()
             if it >= warmup:
+                step_time += time.perf_counter() - tic
                 images += len(batch['inputs'])
             it += 1
             if it == iters:
                 break
-    return images / (time.perf_counter() - start)
+    wall = time.perf_counter() - start
+    return images / wall, 1 - step_time / wall
 
 
 def parse_args(argv=None):
@@ -120,7 +169,7 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', default='data/fashion_mnist')
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--iters', type=int, default=60)
-    parser.add_argument('--repeats', type=int, default=2)
+    parser.add_argument('--repeats', type=int, default=3)
     return parser.parse_args(argv)
 
 
@@ -131,22 +180,52 @@ def main(argv=None):
     data_root = osp.abspath(args.data_root)
     print(f'{platform.machine()}, {os.cpu_count()} cores, torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads; '
-          f'ResNet-32 + GALA, batch 128, {iters - warmup} timed iterations')
+          f'ResNet-32 + GALA, batch 128, {iters - warmup} timed iterations, '
+          f'median of {repeats} paired repeats')
     results = {}
     for amp in (False, True):
-        runner, plain = [], []
+        runs = dict(runner=[], plain=[])
         for _ in range(repeats):  # alternate, so noise hits both
-            plain.append(
+            runs['plain'].append(
                 plain_images_per_s(data_root, iters, warmup, amp, args.quick))
-            runner.append(
+            runs['runner'].append(
                 runner_images_per_s(data_root, iters, warmup, amp,
                                     args.quick))
         name = 'bf16' if amp else 'fp32'
-        r, p = max(runner), max(plain)  # best of repeats for each
-        results[name] = dict(runner=r, plain=p, ratio=r / p)
-        print(f'{name}: runner {r:7.1f} img/s   plain loop {p:7.1f} img/s   '
-              f'ratio {r / p:.3f}')
+        results[name] = summarize(runs)
+        print_result(name, results[name])
     return results
+
+
+def summarize(runs: dict) -> dict:
+    """Medians over the repeats of ``runs[loop] = [(img/s, outside share)]``.
+
+    ``ratio`` is the median of the paired runner/plain ratios;
+    ``step_ratio`` compares the loops' time outside the training step
+    (``(1 - runner share) / (1 - plain share)``), which does not depend on
+    how fast the machine computed the steps in each run.
+    """
+    res = {}
+    for loop in ('runner', 'plain'):
+        res[loop] = median(speed for speed, _ in runs[loop])
+        res[f'{loop}_outside_step'] = median(share for _, share in runs[loop])
+    res['ratios'] = [r[0] / p[0] for r, p in zip(runs['runner'],
+                                                 runs['plain'])]
+    res['ratio'] = median(res['ratios'])
+    res['step_ratio'] = ((1 - res['runner_outside_step']) /
+                         (1 - res['plain_outside_step']))
+    return res
+
+
+def print_result(name: str, res: dict) -> None:
+    repeats = ', '.join(f'{r:.3f}' for r in res['ratios'])
+    print(f'{name}: runner {res["runner"]:7.1f} img/s   plain loop '
+          f'{res["plain"]:7.1f} img/s   ratio {res["ratio"]:.3f} '
+          f'(repeats: {repeats})\n'
+          f'      time outside the training step: runner '
+          f'{res["runner_outside_step"]:.1%}, plain loop '
+          f'{res["plain_outside_step"]:.1%} -> ratio at equal step time '
+          f'{res["step_ratio"]:.3f}')
 
 
 if __name__ == '__main__':

@@ -21,9 +21,13 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='PackInputs')]
 
+# default_collate stacks each batch in the loader workers (tools/train.py's
+# default too): one shared tensor per batch instead of one per image, also
+# for scripts that build the Runner directly (tune_tau.py, the APIs).
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -36,6 +40,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -5,8 +5,11 @@ _base_ = ['mmpretrain::_base_/datasets/imagenet_bs64.py']
 
 data_root = 'data/imagenet'
 lt_dataset = dict(type='ImageNetLT', data_root=data_root, data_prefix='')
+# Stacked batches (tools/train.py's default), also for scripts that build
+# the Runner directly.
 train_dataloader = dict(
     batch_size=128,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         _delete_=True,
         ann_file='ImageNet_LT_train.txt',
@@ -14,6 +17,7 @@ train_dataloader = dict(
         **lt_dataset))
 val_dataloader = dict(
     batch_size=128,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         _delete_=True,
         ann_file='ImageNet_LT_test.txt',
