@@ -19,7 +19,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (best_tau, init_runner, parse_taus,  # noqa: E402
-                          predict_scores, tau_sweep, validation_dataloader)
+                          predict_scores, tau_at_grid_top, tau_sweep,
+                          validation_dataloader)
 from mmengine.config import DictAction  # noqa: E402
 
 
@@ -54,6 +55,7 @@ def main(argv=None) -> dict:
     result = dict(
         chosen_tau=chosen['tau'],
         chosen_on='validation (held out of the training set)',
+        chosen_at_grid_top=tau_at_grid_top(chosen, taus),
         val_balanced_at_chosen=chosen['balanced'],
         test_at_chosen=test_at_chosen,
         test_optimal_tau=oracle['tau'],
@@ -68,6 +70,10 @@ def main(argv=None) -> dict:
           f'balanced {test_at_chosen["balanced"]:.2f}')
     print(f'[test-set optimum, optimistic] tau {oracle["tau"]:g}  '
           f'test top1 {oracle["top1"]:.2f} balanced {oracle["balanced"]:.2f}')
+    if result['chosen_at_grid_top']:
+        print(f'warning: the chosen tau {chosen["tau"]:g} is the top of the '
+              'grid; the best tau may be larger: widen --taus (e.g. '
+              f'--taus 0:{2 * max(taus):g}:0.1)')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(result, f, indent=2)

@@ -1,9 +1,10 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .predict import (best_tau, init_runner, parse_taus, predict_scores,
-                      tau_sweep, validation_dataloader,
+                      tau_at_grid_top, tau_sweep, validation_dataloader,
                       write_checkpoint_with_prior)
 
 __all__ = [
     'init_runner', 'predict_scores', 'validation_dataloader', 'tau_sweep',
-    'best_tau', 'parse_taus', 'write_checkpoint_with_prior'
+    'best_tau', 'tau_at_grid_top', 'parse_taus',
+    'write_checkpoint_with_prior'
 ]

@@ -116,6 +116,12 @@ def best_tau(sweep: List[Dict[str, float]], key: str = 'balanced') -> dict:
     return max(sweep, key=lambda r: (round(r[key], 10), -r['tau']))
 
 
+def tau_at_grid_top(chosen: dict, taus: List[float]) -> bool:
+    """Whether the chosen tau is the largest of a grid of several: the
+    best tau may then lie above the grid, which should be widened."""
+    return len(set(taus)) > 1 and chosen['tau'] == max(taus)
+
+
 def parse_taus(spec: str) -> List[float]:
     """``'0:3:0.1'`` (start:stop:step, inclusive) or ``'0.5,1,1.5'``."""
     if ':' in spec:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gala_mm.apis import best_tau, parse_taus, tau_sweep
+from gala_mm.apis import best_tau, parse_taus, tau_at_grid_top, tau_sweep
 from ..conftest import REPO, run_tool
 
 
@@ -40,6 +40,14 @@ def test_tune_tau_tool(trained_gala, tmp_path):
     assert 'optimistic' in res['test_optimal_note']
     assert len(res['val_sweep']) == len(res['test_sweep']) == 5
     assert '[test-set optimum, optimistic]' in proc.stdout
+    assert res['chosen_at_grid_top'] == (res['chosen_tau'] == 2.0)
+    assert ('widen --taus' in proc.stdout) == res['chosen_at_grid_top']
+
+
+def test_tau_at_grid_top():
+    assert tau_at_grid_top(dict(tau=2.0), [0.0, 1.0, 2.0])
+    assert not tau_at_grid_top(dict(tau=1.0), [0.0, 1.0, 2.0])
+    assert not tau_at_grid_top(dict(tau=1.0), [1.0])  # no grid to widen
 
 
 def test_tune_tau_without_validation_split(tiny_cifar10, trained_gala,

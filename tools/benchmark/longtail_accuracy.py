@@ -31,7 +31,7 @@ import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (best_tau, init_runner, predict_scores,  # noqa
-                          tau_sweep, validation_dataloader)
+                          tau_at_grid_top, tau_sweep, validation_dataloader)
 from gala_mm.evaluation import (per_class_accuracy, shot_groups,  # noqa
                                 summarize)
 from gala_mm.models import prs_predict, rebalance  # noqa: E402
@@ -138,10 +138,12 @@ def evaluate(cfg_path: str, ckpt: str, method: str,
     elif method == 'gala':
         val_scores, val_labels = predict_scores(
             runner, validation_dataloader(runner.cfg))
-        tau = best_tau(tau_sweep(val_scores, val_labels, TAUS))['tau']
+        chosen = best_tau(tau_sweep(val_scores, val_labels, TAUS))
+        tau = chosen['tau']
         prs = prs_predict(test_scores, tau).numpy()
         out['GALA'] = dict(metrics(raw, gt, groups), pred=raw.tolist())
         out['GALA + PRS'] = dict(metrics(prs, gt, groups), tau=tau,
+                                 at_grid_top=tau_at_grid_top(chosen, TAUS),
                                  pred=prs.tolist())
     else:
         name = dict(bs='Balanced Softmax', ldam_drw='LDAM-DRW')[method]
@@ -264,7 +266,7 @@ def main(argv=None):
                   f'many > {MANY_THR}, few < {FEW_THR} training images)', '',
                   table(results, factor), '']
     at_top = [tag for tag, r in sorted(results.items())
-              if r['methods'].get('GALA + PRS', {}).get('tau') == TAUS[-1]]
+              if r['methods'].get('GALA + PRS', {}).get('at_grid_top')]
     if at_top:
         lines += [f'PRS tau chosen at the top of the grid ({TAUS[-1]:g}) in: '
                   f'{", ".join(at_top)}: widen the grid.', '']
