@@ -301,37 +301,42 @@ class GALALoss(nn.Module):
             # at least float32 (half/bf16 logits are upcast; float64 stays)
             logits = cls_score.to(torch.promote_types(cls_score.dtype,
                                                       torch.float32))
-            update = self.training and torch.is_grad_enabled()
             if weight is not None:
                 weight = weight.to(logits.dtype)
-            if label.dim() == 1 and (not self.training
-                                     or self.adjust == 'official'):
-                # label-free adjustment: one fused cross-entropy
-                if self.training:
-                    logits = logits + self.logit_offsets()[0].to(logits)
-                loss = F.cross_entropy(logits, label, reduction='none')
-                self._check_finite(loss, cls_score)
-                if update:
-                    self._update_hard(label, loss.detach(), weight)
-            else:
-                if self.training:
-                    nll = self.per_class_nll(logits)
-                else:  # evaluation: plain logits, as the official code
-                    nll = -F.log_softmax(logits, dim=1)
+            loss, nll = self._sample_losses(logits, label)
+            self._check_finite(loss, cls_score)
+            if self.training and torch.is_grad_enabled():
                 if label.dim() == 1:
-                    loss = nll.gather(1, label.view(-1, 1)).squeeze(1)
-                else:
-                    loss = (label.to(nll.dtype) * nll).sum(dim=1)
-                self._check_finite(loss, cls_score)
-                if update and label.dim() == 1:
                     self._update_hard(label, loss.detach(), weight)
-                elif update:
+                else:
                     self._update_soft(nll.detach(), label.to(nll.dtype),
                                       weight)
             loss = weight_reduce_loss(
                 loss, weight=weight, reduction=reduction,
                 avg_factor=avg_factor)
         return self.loss_weight * loss
+
+    def _sample_losses(self, logits: torch.Tensor, label: torch.Tensor
+                       ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Per-sample losses ``(N,)`` and, when computed, the ``(N, C)``
+        matrix of :meth:`per_class_nll` (``None`` on the fused path).
+
+        Hard labels with a label-free adjustment (``'official'``, or no
+        adjustment in evaluation) take one fused cross-entropy; the paper's
+        target-dependent adjustment and soft targets need the matrix.
+        """
+        if label.dim() == 1 and (not self.training
+                                 or self.adjust == 'official'):
+            if self.training:
+                logits = logits + self.logit_offsets()[0].to(logits)
+            return F.cross_entropy(logits, label, reduction='none'), None
+        if self.training:
+            nll = self.per_class_nll(logits)
+        else:  # evaluation: plain logits, as the official code
+            nll = -F.log_softmax(logits, dim=1)
+        if label.dim() == 1:
+            return nll.gather(1, label.view(-1, 1)).squeeze(1), nll
+        return (label.to(nll.dtype) * nll).sum(dim=1), nll
 
     @torch.no_grad()
     def _update_hard(self, label: torch.Tensor, sample_nll: torch.Tensor,
