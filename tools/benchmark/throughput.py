@@ -16,6 +16,7 @@ on how busy the machine is.
 """
 import argparse
 import copy
+import functools
 import importlib.util
 import os
 import os.path as osp
@@ -39,10 +40,12 @@ import gala_mm  # noqa: E402,F401
 CONFIG = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 
 
+@functools.lru_cache(maxsize=None)
 def load_train_tool():
-    """``tools/train.py`` as a module: its argument handling builds the
-    runner's config here exactly as the command line does (default_collate,
-    pin_memory, persistent workers, the ``--amp`` optimizer wrapper)."""
+    """``tools/train.py`` as a module (loaded once): its argument handling
+    builds the runner's config here exactly as the command line does
+    (default_collate, pin_memory, persistent workers, the ``--amp``
+    optimizer wrapper)."""
     spec = importlib.util.spec_from_file_location(
         'gala_train_tool', osp.join(ROOT, 'tools/train.py'))
     module = importlib.util.module_from_spec(spec)
