@@ -18,15 +18,40 @@ def small_lt_root(tmp_path_factory):
 
 
 def test_accuracy_quick(small_lt_root, tmp_path):
-    run_tool([osp.join(BENCH, 'longtail_accuracy.py'), '--quick',
+    run_tool([osp.join(BENCH, 'longtail_accuracy.py'), 'compare', '--quick',
               '--data-root', small_lt_root, '--work-dir', str(tmp_path)],
-             timeout=400)
-    report = (tmp_path / 'report.md').read_text()
-    for method in ('| CE |', '| LA post-hoc |', '| Balanced Softmax |',
-                   '| LDAM-DRW |', '| GALA |', '| GALA + PRS (τ'):
+             timeout=600)
+    report = (tmp_path / 'report_compare.md').read_text()
+    for method in ('| CE |', '| LA post-hoc | τ', '| Balanced Softmax |',
+                   '| LDAM-DRW |', '| GCL | noise_mul=', '| GALA | lambda_pos=',
+                   '| GALA + PRS | lambda_pos='):
         assert method in report
-    for png in ('per_class_accuracy.png', 'gala_stats.png'):
-        assert Image.open(tmp_path / png).size[0] > 300
+    assert 'Best baseline' in report
+    results = sorted(p.name for p in (tmp_path / 'results').iterdir())
+    # seed 0 of every method and every knob of the (quick) grids
+    assert len(results) == 7, results
+    assert Image.open(tmp_path / 'per_class_if100.png').size[0] > 300
+
+
+def test_paired_verdict_and_plateau():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'longtail_accuracy', osp.join(BENCH, 'longtail_accuracy.py'))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # t = mean / (sd / sqrt(3)); 2 degrees of freedom: critical t = 4.303
+    assert bench.paired_verdict([3.0, 3.2, 2.8])[0] == 'better'
+    assert bench.paired_verdict([-3.0, -3.2, -2.8])[0] == 'worse'
+    verdict, t = bench.paired_verdict([2.0, -1.0, 3.0])
+    assert verdict == 'not distinguishable at 3 seeds'
+    assert t == pytest.approx(4 / 3 / (2.0816660 / 3 ** 0.5), rel=1e-6)
+    curve = dict(CE={8: 60.0, 16: 70.0, 32: 70.5},
+                 GALA={8: 65.0, 16: 72.0, 32: 72.9})
+    assert bench.plateau(curve, [8, 16, 32]) == 16
+    curve['GALA'][32] = 74.0  # GALA still gains 2 points
+    assert bench.plateau(curve, [8, 16, 32]) is None
+    flat = dict(CE={8: 70.0, 16: 70.2}, GALA={8: 72.0, 16: 72.1})
+    assert bench.plateau(flat, [8, 16]) == 16  # at least 12 epochs
 
 
 def test_loss_cost_quick(tmp_path):

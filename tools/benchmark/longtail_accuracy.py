@@ -1,279 +1,588 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Accuracy on Fashion-MNIST-LT: GALA vs the baselines, several seeds.
+"""Accuracy on Fashion-MNIST-LT: a learning curve, then GALA against the
+baselines trained to convergence, several seeds, a paired verdict.
 
-    python tools/benchmark/longtail_accuracy.py            # full (~60 min, 2 cores)
-    python tools/benchmark/longtail_accuracy.py --quick    # smoke run (< 3 min)
+    # 1. where does training plateau? (CE and GALA, seed 0, val split)
+    python tools/benchmark/longtail_accuracy.py curve --epochs 8 16 32
+    # 2. every method at that length, 3 seeds; knobs chosen on val
+    python tools/benchmark/longtail_accuracy.py compare --epochs 16
+    # the report of what has finished so far (no training)
+    python tools/benchmark/longtail_accuracy.py compare --epochs 16 \
+        --report-only
+    # smoke run (< 5 min)
+    python tools/benchmark/longtail_accuracy.py compare --quick
 
-Every method trains ResNet-32 with the same recipe, epochs and seeds on
-Fashion-MNIST in CIFAR-10-LT layout (``configs/_base_/datasets/fmnist_lt.py``):
-CE, Balanced Softmax, LDAM-DRW and GALA are trained; LA post-hoc (tau = 1,
-training prior) re-uses the CE model and GALA + PRS the GALA model, with
-PRS's tau chosen on the balanced validation split held out of the training
-files (never on the test set). Reports overall, balanced and
-many/medium/few accuracy (mean +- std over seeds), a per-class accuracy plot
-and GALA's statistics over training. Finished runs are reused.
+Every method trains ResNet-32 with the demo recipe
+(``configs/gala/resnet32_fmnist_lt_demo.py``: GALA's warm-up + cosine
+schedule, crop + flip) for the same epochs, seeds and splits. Trained: CE,
+Balanced Softmax, LDAM-DRW (cosine head, s = 30, re-weighting from 80 % of
+the epochs), GCL (cosine head, stage 1) and GALA. Post-hoc: LA (the CE
+model, training prior, tau chosen on validation) and GALA + PRS (the GALA
+model, tau chosen on validation). Knobs (GALA's lambda1, GCL's noise_mul)
+are chosen on seed 0's validation split, tau on every seed's. The test
+split is never used to choose anything.
+
+Each finished run writes one small JSON file to ``--results-dir`` (val and
+test metrics for every tau of the grid, per-class accuracy, class counts,
+CPU time): commit them as they land. A run found there is not trained
+again; an interrupted run resumes from its last epoch checkpoint.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import platform
+import resource
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from mmengine.config import Config, ConfigDict  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import (best_tau, init_runner, predict_scores,  # noqa
-                          tau_at_grid_top, tau_sweep, validation_dataloader)
+from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
+                          validation_dataloader)
 from gala_mm.evaluation import (per_class_accuracy, shot_groups,  # noqa
                                 summarize)
 from gala_mm.models import prs_predict, rebalance  # noqa: E402
 
 DEMO = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
+RESULTS = osp.join(ROOT, 'docs/benchmarks/results/fmnist_lt')
 MANY_THR, FEW_THR = 1500, 200  # see configs/_base_/datasets/fmnist_lt.py
-HEADS = dict(
-    ce="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
-    "loss=dict(type='CrossEntropyLoss'))",
-    bs="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
-    "loss=dict(type='BalancedSoftmaxLoss', num_classes=10))",
-    ldam_drw="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
-    "loss=dict(type='LDAMLoss', num_classes=10, scale=1.0))",
-    gala="dict(type='GALAHead', num_classes=10, in_channels=64)")
-METHODS = ('CE', 'LA post-hoc', 'Balanced Softmax', 'LDAM-DRW', 'GALA',
-           'GALA + PRS')
-# 0 .. 4: with the short training here the validation split often prefers
-# tau > 1 (the grid 0 .. 2 cut the choice off at its top in 4 of 6 runs).
-TAUS = [round(0.25 * i, 2) for i in range(17)]
+NUM_CLASSES = 10
+TAUS = [round(0.25 * i, 2) for i in range(17)]  # 0 .. 4
+# Knob grids, searched on seed 0's validation split. The first value of a
+# grid is the method's default (the learning curve uses it).
+KNOBS = dict(gala=('lambda_pos', [1.2, 0.6, 0.9, 1.5]),
+             gcl=('noise_mul', [0.5, 0.25, 1.0]))
+TRAINED = ('ce', 'bs', 'ldam_drw', 'gcl', 'gala')
+# Table row -> (trained method, post-hoc rule).
+ROWS = {
+    'CE': ('ce', 'raw'),
+    'LA post-hoc': ('ce', 'la'),
+    'Balanced Softmax': ('bs', 'raw'),
+    'LDAM-DRW': ('ldam_drw', 'raw'),
+    'GCL': ('gcl', 'raw'),
+    'GALA': ('gala', 'raw'),
+    'GALA + PRS': ('gala', 'prs'),
+}
+BASELINES = ('CE', 'LA post-hoc', 'Balanced Softmax', 'LDAM-DRW', 'GCL')
+GALA_ROWS = ('GALA', 'GALA + PRS')
+
+
+def head_config(method: str, knob: Optional[float]) -> dict:
+    """The classification head of one method."""
+    common = dict(num_classes=NUM_CLASSES, in_channels=64)
+    if method == 'ce':
+        return dict(type='LinearClsHead', loss=dict(type='CrossEntropyLoss'),
+                    **common)
+    if method == 'bs':
+        return dict(type='LinearClsHead',
+                    loss=dict(type='BalancedSoftmaxLoss',
+                              num_classes=NUM_CLASSES), **common)
+    if method == 'ldam_drw':
+        return dict(type='NormedLinearClsHead',
+                    loss=dict(type='LDAMLoss', num_classes=NUM_CLASSES,
+                              max_margin=0.5, scale=30.0), **common)
+    if method == 'gcl':
+        return dict(type='NormedLinearClsHead',
+                    loss=dict(type='GCLLoss', num_classes=NUM_CLASSES,
+                              noise_mul=knob, scale=30.0), **common)
+    if method == 'gala':
+        return dict(type='GALAHead',
+                    loss=dict(type='GALALoss', lambda_pos=knob,
+                              lambda_neg=0.9), **common)
+    raise KeyError(method)
+
+
+def run_tag(factor: int, epochs: int, seed: int, method: str,
+            knob: Optional[float]) -> str:
+    tag = f'if{factor}_e{epochs}_s{seed}_{method}'
+    if method in KNOBS:
+        tag += f'_{KNOBS[method][0]}{knob:g}'
+    return tag
+
+
+def build_config(method: str, knob: Optional[float], factor: int,
+                 seed: int, epochs: int, data_root: str,
+                 quick: bool) -> Config:
+    """The demo config, changed for one run (an mmengine Config)."""
+    cfg = Config.fromfile(DEMO)
+    cfg.model.head = ConfigDict(head_config(method, knob))
+    data = dict(data_root=osp.abspath(data_root), imbalance_factor=factor,
+                seed=seed)
+    if quick:  # needs only 500 training images per class
+        data.update(max_per_class=400, val_per_class=100)
+    cfg.train_dataloader.dataset.update(data)
+    cfg.val_dataloader.dataset.update(data)
+    if quick:
+        cfg.val_dataloader.dataset.indices = 2000
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.param_scheduler = [
+        dict(type='LinearLR', start_factor=0.5, by_epoch=True, begin=0,
+             end=min(2, epochs)),
+        dict(type='CosineAnnealingLR', T_max=max(1, epochs - 2),
+             eta_min=0.0, by_epoch=True, begin=1, end=max(2, epochs)),
+    ]
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs,
+                         val_interval=epochs + 1)
+    # A checkpoint every epoch (only the last kept) so a killed run resumes.
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=1)
+    hooks = [dict(type='ClassCountHook')]
+    if method == 'gala':
+        hooks.append(dict(type='GALAStatsHook', interval=1))
+    if method == 'ldam_drw':  # official: epoch 160 of 200
+        hooks.append(dict(type='DeferredReweightHook',
+                          start_epoch=max(1, int(0.8 * epochs))))
+    cfg.custom_hooks = hooks
+    return cfg
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def train(cfg_path: str, work_dir: str, epochs: int, amp: bool) -> str:
+    """Train (or resume) one run with tools/train.py; the last checkpoint."""
+    ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
+    if osp.isfile(ckpt):
+        return ckpt
+    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), cfg_path,
+           '--work-dir', work_dir, '--resume']
+    if amp:
+        cmd.append('--amp')
+    with open(work_dir + '.log', 'a') as log:
+        subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
+    return ckpt
+
+
+def _metrics(pred: np.ndarray, gt: np.ndarray, groups) -> dict:
+    out = summarize(pred, gt, NUM_CLASSES, groups)
+    out['per_class'] = [round(float(x), 4) for x in
+                        per_class_accuracy(pred, gt, NUM_CLASSES)]
+    return out
+
+
+def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
+             work_dir: str, taus: Sequence[float]) -> dict:
+    """Val and test metrics of the raw model and of its post-hoc rules."""
+    runner = init_runner(cfg_path, ckpt, work_dir=work_dir)
+    splits = dict(
+        val=predict_scores(runner, validation_dataloader(runner.cfg)),
+        test=predict_scores(runner, runner.cfg.test_dataloader))
+    groups = shot_groups(counts, MANY_THR, FEW_THR)
+    prior = torch.tensor(counts, dtype=torch.float64)
+    prior = prior / prior.sum()
+    out = dict(raw={s: _metrics(sc.argmax(1).numpy(), lb.numpy(), groups)
+                    for s, (sc, lb) in splits.items()})
+    rules = dict(ce=('la', ), gala=('prs', )).get(method, ())
+    for rule in rules:
+        out[rule] = []
+        for tau in taus:
+            row = dict(tau=tau)
+            for split, (scores, labels) in splits.items():
+                if rule == 'la':
+                    pred = rebalance(scores, prior, tau).argmax(1)
+                else:
+                    pred = prs_predict(scores, tau)
+                row[split] = _metrics(pred.numpy(), labels.numpy(), groups)
+            out[rule].append(row)
+    return out
+
+
+def run_one(args, factor: int, epochs: int, seed: int, method: str,
+            knob: Optional[float]) -> Optional[dict]:
+    """The result of one run: read from --results-dir, or trained now."""
+    tag = run_tag(factor, epochs, seed, method, knob)
+    res_file = osp.join(args.results_dir, tag + '.json')
+    if osp.isfile(res_file):
+        with open(res_file) as f:
+            return json.load(f)
+    if args.report_only:
+        return None
+    os.makedirs(args.work_dir, exist_ok=True)
+    work_dir = osp.join(args.work_dir, tag)
+    cfg_path = work_dir + '.py'
+    build_config(method, knob, factor, seed, epochs, args.data_root,
+                 args.quick).dump(cfg_path)
+    start, cpu = time.time(), _cpu_seconds()
+    ckpt = train(cfg_path, work_dir, epochs, args.amp)
+    counts = torch.load(ckpt, map_location='cpu')['meta']['dataset_meta'][
+        'class_counts']
+    counts = [int(c) for c in counts]
+    res = dict(
+        tag=tag, factor=factor, epochs=epochs, seed=seed, method=method,
+        knob=None if knob is None else {KNOBS[method][0]: knob},
+        amp=args.amp, counts=counts, many_thr=MANY_THR, few_thr=FEW_THR,
+        date=time.strftime('%Y-%m-%d'), machine=machine(),
+        **evaluate(cfg_path, ckpt, method, counts, work_dir + '_eval',
+                   args.taus))
+    res['seconds'] = round(time.time() - start, 1)
+    res['cpu_seconds'] = round(_cpu_seconds() - cpu, 1)
+    os.makedirs(args.results_dir, exist_ok=True)
+    with open(res_file, 'w') as f:
+        json.dump(res, f)
+    print(f'{tag}: val balanced {res["raw"]["val"]["balanced"]:.2f}, '
+          f'{res["seconds"]:.0f} s', flush=True)
+    return res
+
+
+def machine() -> str:
+    return (f'{platform.machine()}, {os.cpu_count()} CPU cores, torch '
+            f'{torch.__version__}, {torch.get_num_threads()} threads')
+
+
+# ----------------------------------------------------------------- choices
+def chosen_tau(res: dict, rule: str) -> dict:
+    """The grid row with the best validation balanced accuracy (the
+    smallest tau on ties)."""
+    return max(res[rule],
+               key=lambda r: (round(r['val']['balanced'], 8), -r['tau']))
+
+
+def row_result(res: dict, row: str) -> Tuple[dict, dict, Optional[float]]:
+    """(val metrics, test metrics, tau) of a table row for one run."""
+    rule = ROWS[row][1]
+    if rule == 'raw':
+        return res['raw']['val'], res['raw']['test'], None
+    best = chosen_tau(res, rule)
+    return best['val'], best['test'], best['tau']
+
+
+def choose_knob(results: Dict[str, dict], row: str, factor: int,
+                epochs: int, seed: int) -> Optional[float]:
+    """The knob value of a row with the best seed-0 validation balanced
+    accuracy, once every value of the grid has finished (else None)."""
+    method = ROWS[row][0]
+    if method not in KNOBS:
+        return None
+    scores = []
+    for value in KNOBS[method][1]:
+        res = results.get(run_tag(factor, epochs, seed, method, value))
+        if res is None:
+            return None
+        scores.append((round(row_result(res, row)[0]['balanced'], 8),
+                       -abs(value - KNOBS[method][1][0]), value))
+    return max(scores)[2]
+
+
+# ------------------------------------------------------------------ stages
+def run_curve(args) -> Dict[str, dict]:
+    results = {}
+    for epochs in args.epochs:
+        for method in ('ce', 'gala'):
+            knob = KNOBS[method][1][0] if method in KNOBS else None
+            res = run_one(args, args.ifs[0], epochs, args.seeds[0], method,
+                          knob)
+            if res:
+                results[res['tag']] = res
+    return results
+
+
+def run_compare(args) -> Dict[str, dict]:
+    results = {}
+    epochs = args.epochs[0]
+    for factor in args.ifs:
+        first = args.seeds[0]
+        # Seed 0 of every method (and every knob value) first.
+        for method in TRAINED:
+            for knob in (KNOBS[method][1] if method in KNOBS else [None]):
+                res = run_one(args, factor, epochs, first, method, knob)
+                if res:
+                    results[res['tag']] = res
+        for seed in args.seeds[1:]:
+            for method in TRAINED:
+                knobs = {None}
+                if method in KNOBS:
+                    knobs = {choose_knob(results, row, factor, epochs, first)
+                             for row, (m, _) in ROWS.items() if m == method}
+                    if None in knobs:  # seed 0's grid not finished
+                        continue
+                for knob in sorted(knobs, key=lambda k: (k is None, k)):
+                    res = run_one(args, factor, epochs, seed, method, knob)
+                    if res:
+                        results[res['tag']] = res
+    return results
+
+
+# ------------------------------------------------------------------ report
+def paired_verdict(diffs: Sequence[float]) -> Tuple[str, float]:
+    """'better' / 'worse' / 'not distinguishable at n seeds' from per-seed
+    differences (paired t-test, two-sided, 5 %); and the t statistic."""
+    d = np.asarray(diffs, dtype=np.float64)
+    n = len(d)
+    if n < 2:
+        return f'not distinguishable at {n} seed', float('nan')
+    sd = d.std(ddof=1)
+    if sd == 0:
+        t = math.copysign(math.inf, d.mean()) if d.mean() else 0.0
+    else:
+        t = d.mean() / (sd / math.sqrt(n))
+    from scipy.stats import t as student_t
+    crit = student_t.ppf(0.975, n - 1)
+    if t > crit:
+        return 'better', t
+    if t < -crit:
+        return 'worse', t
+    return f'not distinguishable at {n} seeds', t
+
+
+def row_runs(results: Dict[str, dict], row: str, factor: int, epochs: int,
+             seeds: Sequence[int]) -> Dict[int, dict]:
+    """seed -> run result of one table row (with its chosen knob)."""
+    method = ROWS[row][0]
+    knob = choose_knob(results, row, factor, epochs, seeds[0])
+    if method in KNOBS and knob is None:
+        return {}
+    out = {}
+    for seed in seeds:
+        res = results.get(run_tag(factor, epochs, seed, method, knob))
+        if res is not None:
+            out[seed] = res
+    return out
+
+
+KEYS = ('top1', 'balanced', 'many', 'medium', 'few')
+
+
+def _fmt(values: List[float]) -> str:
+    if not values:
+        return 'n/a'
+    v = np.asarray(values)
+    return f'{v.mean():.2f} ± {v.std(ddof=1) if len(v) > 1 else 0:.2f}'
+
+
+def compare_report(results: Dict[str, dict], factor: int, epochs: int,
+                   seeds: Sequence[int]) -> List[str]:
+    lines = [f'### IF{factor}, {epochs} epochs (many > {MANY_THR}, '
+             f'few < {FEW_THR} training images)', '',
+             '| method | chosen on val | seeds | ' + ' | '.join(KEYS) + ' |',
+             '|' + '---|' * (len(KEYS) + 3)]
+    per_seed = {}
+    for row in ROWS:
+        runs = row_runs(results, row, factor, epochs, seeds)
+        if not runs:
+            continue
+        method = ROWS[row][0]
+        knob = choose_knob(results, row, factor, epochs, seeds[0])
+        cells, taus, bal = {k: [] for k in KEYS}, [], {}
+        for seed, res in sorted(runs.items()):
+            _, test, tau = row_result(res, row)
+            for k in KEYS:
+                if k in test:
+                    cells[k].append(test[k])
+            bal[seed] = test['balanced']
+            if tau is not None:
+                taus.append(f'{tau:g}')
+        per_seed[row] = bal
+        chosen = []
+        if knob is not None:
+            chosen.append(f'{KNOBS[method][0]}={knob:g}')
+        if taus:
+            chosen.append('τ ' + '/'.join(taus))
+        lines.append(f'| {row} | {", ".join(chosen) or "-"} | {len(runs)} | '
+                     + ' | '.join(_fmt(cells[k]) for k in KEYS) + ' |')
+    lines += ['', '(test accuracy in %, mean ± sample std over the seeds)',
+              '']
+    if per_seed:
+        lines += ['Balanced test accuracy per seed:', '',
+                  '| method | ' + ' | '.join(f'seed {s}' for s in seeds)
+                  + ' |', '|' + '---|' * (len(seeds) + 1)]
+        for row, bal in per_seed.items():
+            lines.append(f'| {row} | ' + ' | '.join(
+                f'{bal[s]:.2f}' if s in bal else '-' for s in seeds) + ' |')
+        lines.append('')
+    done = [r for r in BASELINES if len(per_seed.get(r, {})) == len(seeds)]
+    if done:
+        best = max(done, key=lambda r: np.mean(list(per_seed[r].values())))
+        lines.append(f'Best baseline (highest mean balanced test accuracy): '
+                     f'**{best}**.')
+        for row in GALA_ROWS:
+            if len(per_seed.get(row, {})) != len(seeds):
+                continue
+            diffs = [per_seed[row][s] - per_seed[best][s] for s in seeds]
+            verdict, t = paired_verdict(diffs)
+            lines.append(
+                f'- {row} vs {best}: per-seed differences '
+                + ', '.join(f'{d:+.2f}' for d in diffs)
+                + f' (mean {np.mean(diffs):+.2f}, paired t = {t:.2f}): '
+                f'**{verdict}**.')
+        lines.append('')
+    missing = [r for r in ROWS if len(per_seed.get(r, {})) < len(seeds)]
+    if missing:
+        lines += [f'Not finished yet: {", ".join(missing)}.', '']
+    return lines
+
+
+def curve_report(results: Dict[str, dict], args) -> tuple:
+    lines = [f'### Learning curve: IF{args.ifs[0]}, seed {args.seeds[0]}, '
+             'balanced accuracy on the validation split', '',
+             '| epochs | CE | GALA | GALA + PRS (val τ) |', '|---|---|---|---|']
+    curve = {}
+    for epochs in args.epochs:
+        cells = []
+        for row in ('CE', 'GALA', 'GALA + PRS'):
+            method = ROWS[row][0]
+            knob = KNOBS[method][1][0] if method in KNOBS else None
+            res = results.get(run_tag(args.ifs[0], epochs, args.seeds[0],
+                                      method, knob))
+            if res is None:
+                cells.append('-')
+                continue
+            val, _, tau = row_result(res, row)
+            curve.setdefault(row, {})[epochs] = val['balanced']
+            cells.append(f'{val["balanced"]:.2f}' +
+                         (f' (τ {tau:g})' if tau is not None else ''))
+        lines.append(f'| {epochs} | ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    pick = plateau(curve, args.epochs)
+    if pick is not None:
+        lines.append(f'Plateau: the longer run adds < 1 point for CE and '
+                     f'GALA from **{pick} epochs** on (at least 12).')
+    lines.append('')
+    return lines, curve
+
+
+def plateau(curve: Dict[str, Dict[int, float]],
+            epochs: Sequence[int], min_epochs: int = 12) -> Optional[int]:
+    """The shortest length whose next (longer) run adds < 1 point of
+    validation balanced accuracy for both CE and GALA, at least
+    ``min_epochs``."""
+    grid = sorted(epochs)
+    for short, long in zip(grid, grid[1:]):
+        gains = [curve.get(r, {}).get(long, math.nan) -
+                 curve.get(r, {}).get(short, math.nan)
+                 for r in ('CE', 'GALA')]
+        if any(math.isnan(g) for g in gains):
+            return None
+        if all(g < 1.0 for g in gains):
+            return short if short >= min_epochs else next(
+                (e for e in grid if e >= min_epochs), None)
+    return None
+
+
+def plot_curve(curve: Dict[str, Dict[int, float]], path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for row, points in curve.items():
+        xs = sorted(points)
+        ax.plot(xs, [points[x] for x in xs], marker='o', label=row)
+    ax.set_xscale('log', base=2)
+    ax.set_xticks(sorted({x for p in curve.values() for x in p}))
+    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.set_xlabel('epochs (full schedule each)')
+    ax.set_ylabel('balanced val accuracy (%)')
+    ax.grid(alpha=0.3)
+    ax.legend(loc='center left', bbox_to_anchor=(1.02, 0.5), frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_compare(results, factor, epochs, seeds, path) -> bool:
+    from gala_mm.visualization import plot_per_class_accuracy
+    runs, counts = {}, None
+    for row in ('CE', 'Balanced Softmax', 'GALA', 'GALA + PRS'):
+        res = row_runs(results, row, factor, epochs, seeds).get(seeds[0])
+        if res is None:
+            continue
+        runs[row] = np.array(row_result(res, row)[1]['per_class'])
+        counts = res['counts']
+    if not runs:
+        return False
+    fig = plot_per_class_accuracy(
+        runs, counts, MANY_THR, FEW_THR,
+        title=f'Fashion-MNIST-LT IF{factor}, {epochs} epochs, seed '
+        f'{seeds[0]}')
+    fig.savefig(path, dpi=110)
+    return True
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/bench_accuracy')
-    parser.add_argument('--data-root', default='data/fashion_mnist')
-    parser.add_argument('--ifs', type=int, nargs='+', default=[100, 10])
+    parser.add_argument('stage', choices=['curve', 'compare'])
+    parser.add_argument('--epochs', type=int, nargs='+',
+                        help='curve: the lengths (default 8 16 32); '
+                        'compare: the one length (default 16)')
+    parser.add_argument('--ifs', type=int, nargs='+', default=[100])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--epochs', type=int, nargs='+', default=[4, 3],
-                        help='epochs per imbalance factor (same order)')
+    parser.add_argument('--work-dir', default='work_dirs/bench_accuracy',
+                        help='checkpoints and logs (not committed)')
+    parser.add_argument('--results-dir',
+                        help='one JSON file per finished run (commit them); '
+                        f'default {osp.relpath(RESULTS, ROOT)}, with --quick '
+                        'WORK_DIR/results')
+    parser.add_argument('--data-root', default='data/fashion_mnist')
+    parser.add_argument('--no-amp', dest='amp', action='store_false',
+                        help='train in fp32 (default: --amp, bf16 on CPU)')
     parser.add_argument('--report-only', action='store_true',
                         help='only write the report of the finished runs')
     parser.add_argument('--quick', action='store_true',
-                        help='smoke run: IF100, 1 seed, 1 epoch, 400 images '
+                        help='smoke run: IF100, seed 0, 1 epoch, 400 images '
                         'of the head class, 2000 test images')
-    return parser.parse_args(argv)
-
-
-def write_config(path: str, method: str, factor: int, seed: int,
-                 epochs: int, data_root: str, quick: bool) -> None:
-    """A config derived from the demo config for one run."""
-    limit = ''
-    if quick:  # needs only 500 training images per class
-        limit = ("small = dict(max_per_class=400, val_per_class=100)\n"
-                 "train_dataloader['dataset'].update(small)\n"
-                 "val_dataloader['dataset'].update(small, indices=2000)\n")
-    drw = max(1, int(0.75 * epochs))
-    hooks = ("custom_hooks = [dict(type='ClassCountHook'), "
-             "dict(type='GALAStatsHook')"
-             + (f", dict(type='DeferredReweightHook', start_epoch={drw})"
-                if method == 'ldam_drw' else '') + ']\n')
-    text = f"""_base_ = ['{DEMO}']
-model = dict(head=dict(_delete_=True, **{HEADS[method]}))
-data_root = '{osp.abspath(data_root)}'
-train_dataloader = dict(dataset=dict(data_root=data_root,
-                                     imbalance_factor={factor}, seed={seed}))
-val_dataloader = dict(dataset=dict(data_root=data_root,
-                                   imbalance_factor={factor}, seed={seed}))
-test_dataloader = val_dataloader
-randomness = dict(seed={seed})
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.5, by_epoch=True, begin=0,
-         end=min(2, {epochs})),
-    dict(type='CosineAnnealingLR', T_max={epochs}, by_epoch=True,
-         begin=1, end={epochs} + 1),
-]
-train_cfg = dict(max_epochs={epochs}, val_interval={epochs + 1})
-default_hooks = dict(checkpoint=dict(interval={epochs}))
-{hooks}{limit}"""
-    with open(path, 'w') as f:
-        f.write(text)
-
-
-def train(cfg_path: str, work_dir: str, epochs: int) -> str:
-    ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
-    if not osp.isfile(ckpt):
-        log = open(osp.join(osp.dirname(work_dir),
-                            osp.basename(work_dir) + '.log'), 'w')
-        subprocess.run([sys.executable, osp.join(ROOT, 'tools/train.py'),
-                        cfg_path, '--work-dir', work_dir],
-                       check=True, stdout=log, stderr=subprocess.STDOUT)
-    return ckpt
-
-
-def metrics(pred: np.ndarray, gt: np.ndarray, groups) -> dict:
-    return summarize(pred, gt, 10, groups)
-
-
-def evaluate(cfg_path: str, ckpt: str, method: str,
-             counts: List[int]) -> Dict[str, dict]:
-    """Metrics of the methods that this trained model provides."""
-    runner = init_runner(cfg_path, ckpt)
-    test_scores, test_labels = predict_scores(runner,
-                                              runner.cfg.test_dataloader)
-    gt = test_labels.numpy()
-    groups = shot_groups(counts, MANY_THR, FEW_THR)
-    raw = test_scores.argmax(1).numpy()
-    out = {}
-    if method == 'ce':
-        prior = torch.tensor(counts, dtype=torch.float64)
-        la = rebalance(test_scores, prior / prior.sum(), 1.0).argmax(1)
-        out['CE'] = dict(metrics(raw, gt, groups), pred=raw.tolist())
-        out['LA post-hoc'] = dict(metrics(la.numpy(), gt, groups), tau=1.0,
-                                  pred=la.tolist())
-    elif method == 'gala':
-        val_scores, val_labels = predict_scores(
-            runner, validation_dataloader(runner.cfg))
-        chosen = best_tau(tau_sweep(val_scores, val_labels, TAUS))
-        tau = chosen['tau']
-        prs = prs_predict(test_scores, tau).numpy()
-        out['GALA'] = dict(metrics(raw, gt, groups), pred=raw.tolist())
-        out['GALA + PRS'] = dict(metrics(prs, gt, groups), tau=tau,
-                                 at_grid_top=tau_at_grid_top(chosen, TAUS),
-                                 pred=prs.tolist())
-    else:
-        name = dict(bs='Balanced Softmax', ldam_drw='LDAM-DRW')[method]
-        out[name] = dict(metrics(raw, gt, groups), pred=raw.tolist())
-    for res in out.values():
-        res['gt'] = gt.tolist()
-    return out
-
-
-def run_all(args) -> dict:
-    os.makedirs(args.work_dir, exist_ok=True)
+    args = parser.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = [8, 16, 32] if args.stage == 'curve' else [16]
+    if args.stage == 'compare' and len(args.epochs) != 1:
+        parser.error('compare takes one --epochs value')
+    args.taus = TAUS
     if args.quick:
-        args.ifs, args.seeds, args.epochs = [100], [0], [1]
-    epochs_of = dict(zip(args.ifs, args.epochs))
-    results = {}
-    for factor in args.ifs:
-        for seed in args.seeds:
-            for method in HEADS:
-                tag = f'if{factor}_seed{seed}_{method}'
-                res_file = osp.join(args.work_dir, tag + '.json')
-                if osp.isfile(res_file):
-                    with open(res_file) as f:
-                        results[tag] = json.load(f)
-                    continue
-                if args.report_only:
-                    continue
-                cfg = osp.join(args.work_dir, tag + '.py')
-                write_config(cfg, method, factor, seed, epochs_of[factor],
-                             args.data_root, args.quick)
-                start = time.time()
-                ckpt = train(cfg, osp.join(args.work_dir, tag),
-                             epochs_of[factor])
-                counts = torch.load(ckpt, map_location='cpu')['meta'][
-                    'dataset_meta']['class_counts']
-                res = dict(
-                    factor=factor, seed=seed, method=method,
-                    epochs=epochs_of[factor], counts=counts,
-                    methods=evaluate(cfg, ckpt, method, counts),
-                    seconds=time.time() - start)
-                with open(res_file, 'w') as f:
-                    json.dump(res, f)
-                results[tag] = res
-                print(f'{tag}: ' + ', '.join(
-                    f'{k} bal {v["balanced"]:.2f}'
-                    for k, v in res['methods'].items()), flush=True)
-    return results
-
-
-def table(results: dict, factor: int) -> str:
-    keys = ('top1', 'balanced', 'many', 'medium', 'few')
-    rows = [f'| method | seeds | {" | ".join(keys)} |',
-            '|' + '---|' * (len(keys) + 2)]
-    for method in METHODS:
-        runs = [r['methods'][method] for r in results.values()
-                if r['factor'] == factor and method in r['methods']]
-        if not runs:
-            continue
-        cells = []
-        for k in keys:
-            vals = np.array([r[k] for r in runs if k in r])
-            cells.append(f'{vals.mean():.2f} ± {vals.std():.2f}'
-                         if len(vals) else 'n/a')
-        extra = ''
-        if method == 'GALA + PRS':
-            extra = ' (τ ' + '/'.join(f'{r["tau"]:g}' for r in runs) + ')'
-        rows.append(f'| {method}{extra} | {len(runs)} | ' +
-                    ' | '.join(cells) + ' |')
-    return '\n'.join(rows) + '\n\n(mean ± std over the seeds of each row)'
-
-
-def plots(results: dict, work_dir: str) -> List[str]:
-    from gala_mm.visualization import (plot_gala_statistics,
-                                       plot_per_class_accuracy)
-    out = []
-    factor = max(r['factor'] for r in results.values())
-    seed = min(r['seed'] for r in results.values())
-    ce = results.get(f'if{factor}_seed{seed}_ce')
-    gala = results.get(f'if{factor}_seed{seed}_gala')
-    if ce and gala:
-        runs = {}
-        for res, name in ((ce, 'CE'), (gala, 'GALA'), (gala, 'GALA + PRS')):
-            m = res['methods'][name]
-            runs[name] = per_class_accuracy(np.array(m['pred']),
-                                            np.array(m['gt']), 10)
-        fig = plot_per_class_accuracy(
-            runs, gala['counts'], MANY_THR, FEW_THR,
-            title=f'Fashion-MNIST-LT IF{factor}, seed {seed}')
-        path = osp.join(work_dir, 'per_class_accuracy.png')
-        fig.savefig(path, dpi=110)
-        out.append(path)
-        stats = osp.join(work_dir, f'if{factor}_seed{seed}_gala',
-                         'gala_stats.jsonl')
-        if osp.isfile(stats):
-            with open(stats) as f:
-                records = [json.loads(x) for x in f if x.strip()]
-            fig = plot_gala_statistics(records, many_thr=MANY_THR,
-                                       few_thr=FEW_THR)
-            path = osp.join(work_dir, 'gala_stats.png')
-            fig.savefig(path, dpi=110)
-            out.append(path)
-    return out
+        args.ifs, args.seeds = [100], [0]
+        args.epochs = [1, 2] if args.stage == 'curve' else [1]
+        args.taus = [0.0, 1.0, 2.0]
+    if args.results_dir is None:
+        args.results_dir = (osp.join(args.work_dir, 'results')
+                            if args.quick else RESULTS)
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.quick:
+        global KNOBS
+        KNOBS = {k: (name, grid[:2]) for k, (name, grid) in KNOBS.items()}
     start = time.time()
-    results = run_all(args)
-    lines = [
-        f'# Fashion-MNIST-LT accuracy ({time.strftime("%Y-%m-%d")})',
-        f'machine: {platform.processor() or platform.machine()}, '
-        f'{os.cpu_count()} CPU cores, torch {torch.__version__}, '
-        f'threads {torch.get_num_threads()}', ''
-    ]
-    for factor in sorted({r['factor'] for r in results.values()},
-                         reverse=True):
-        epochs = {r['epochs'] for r in results.values()
-                  if r['factor'] == factor}
-        epochs = ', '.join(map(str, sorted(epochs)))
-        lines += [f'## IF{factor} (ResNet-32, {epochs} epochs, '
-                  f'many > {MANY_THR}, few < {FEW_THR} training images)', '',
-                  table(results, factor), '']
-    at_top = [tag for tag, r in sorted(results.items())
-              if r['methods'].get('GALA + PRS', {}).get('at_grid_top')]
-    if at_top:
-        lines += [f'PRS tau chosen at the top of the grid ({TAUS[-1]:g}) in: '
-                  f'{", ".join(at_top)}: widen the grid.', '']
-    lines += [f'plots: {", ".join(plots(results, args.work_dir))}',
-              f'wall time of this invocation: {time.time() - start:.0f} s']
+    results = (run_curve if args.stage == 'curve' else run_compare)(args)
+    os.makedirs(args.work_dir, exist_ok=True)
+    lines = [f'# Fashion-MNIST-LT accuracy: {args.stage} '
+             f'({time.strftime("%Y-%m-%d")})', '',
+             f'machine: {machine()}; '
+             f'{"bf16 (--amp)" if args.amp else "fp32"} training', '']
+    if args.stage == 'curve':
+        body, curve = curve_report(results, args)
+        lines += body
+        if curve:
+            path = osp.join(args.work_dir, 'learning_curve.png')
+            plot_curve(curve, path)
+            lines.append(f'plot: {path}')
+    else:
+        for factor in args.ifs:
+            lines += compare_report(results, factor, args.epochs[0],
+                                    args.seeds)
+            path = osp.join(args.work_dir, f'per_class_if{factor}.png')
+            if plot_compare(results, factor, args.epochs[0], args.seeds,
+                            path):
+                lines.append(f'plot: {path}')
+    runs = list(results.values())
+    lines += ['', f'finished runs: {len(runs)}; their total CPU time '
+              f'{sum(r["cpu_seconds"] for r in runs) / 3600:.2f} h, wall '
+              f'{sum(r["seconds"] for r in runs) / 3600:.2f} h; this '
+              f'invocation {time.time() - start:.0f} s']
     report = '\n'.join(lines)
-    with open(osp.join(args.work_dir, 'report.md'), 'w') as f:
+    with open(osp.join(args.work_dir, f'report_{args.stage}.md'), 'w') as f:
         f.write(report + '\n')
     print(report)
     return results

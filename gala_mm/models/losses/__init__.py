@@ -1,9 +1,13 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .gala_loss import GALALoss, logsumexp_excluding_each
-from .ldam_loss import LDAMLoss
+from .gcl_loss import GCLLoss, gcl_cloud_sizes, gcl_noise
+from .ldam_loss import (LDAMLoss, class_weighted_cross_entropy,
+                        effective_number_weights, ldam_margins)
 from .logit_adjust_loss import BalancedSoftmaxLoss, LogitAdjustLoss
 
 __all__ = [
     'GALALoss', 'logsumexp_excluding_each', 'LogitAdjustLoss',
-    'BalancedSoftmaxLoss', 'LDAMLoss'
+    'BalancedSoftmaxLoss', 'LDAMLoss', 'GCLLoss', 'ldam_margins',
+    'effective_number_weights', 'class_weighted_cross_entropy',
+    'gcl_cloud_sizes', 'gcl_noise'
 ]
