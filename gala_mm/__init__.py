@@ -2,7 +2,8 @@
 """gala-mm: GALA (Gradient-Aware Logit Adjustment) for mmpretrain.
 
 Importing this package registers its loss, head, backbone, datasets,
-metric, hooks and optimizer wrapper in mmpretrain's registries, and makes
+metric, hooks and optimizer wrapper in mmpretrain's registries and its
+configs in mmpretrain's model zoo (``list_models``, ``get_model``), and makes
 ``torch.load`` accept the checkpoints mmengine writes (see
 :mod:`gala_mm.compat.checkpoint`).
 """
@@ -23,5 +24,9 @@ from .version import __version__, version_info  # noqa: E402
 register_checkpoint_safe_globals()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .apis.model_zoo import register_models  # noqa: E402
+
+# mmpretrain.apis.list_models / get_model / inference_model know our names.
+register_models()
 
 __all__ = ['__version__', 'version_info']

@@ -1,4 +1,5 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
+from .model_zoo import model_index_path, register_models
 from .predict import (best_tau, init_runner, parse_taus, predict_scores,
                       tau_at_grid_top, tau_sweep, validation_dataloader,
                       write_checkpoint_with_prior)
@@ -6,5 +7,5 @@ from .predict import (best_tau, init_runner, parse_taus, predict_scores,
 __all__ = [
     'init_runner', 'predict_scores', 'validation_dataloader', 'tau_sweep',
     'best_tau', 'tau_at_grid_top', 'parse_taus',
-    'write_checkpoint_with_prior'
+    'write_checkpoint_with_prior', 'register_models', 'model_index_path'
 ]

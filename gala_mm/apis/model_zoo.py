@@ -1,0 +1,37 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""gala-mm's configs in mmpretrain's model zoo (``list_models``,
+``get_model``, ``inference_model``, ``ImageClassificationInferencer``)."""
+import os.path as osp
+
+from mmpretrain.apis import ModelHub
+
+MIM_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim')
+_registered = False
+
+
+def model_index_path() -> str:
+    """The model index shipped with the package (``gala_mm/.mim``: links to
+    the source tree's files in a checkout, copies in a wheel)."""
+    return osp.join(MIM_ROOT, 'model-index.yml')
+
+
+def register_models() -> None:
+    """Add gala-mm's models to mmpretrain's ``ModelHub`` (once).
+
+    Raises:
+        FileNotFoundError: The package was installed without its configs.
+    """
+    global _registered
+    if _registered:
+        return
+    path = model_index_path()
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} is missing: gala-mm was installed without its configs '
+            'and model index. Reinstall it with pip from the source tree '
+            "or the wheel ('pip install .', 'pip install gala_mm-*.whl').")
+    ModelHub.register_model_index(path, config_prefix=MIM_ROOT)
+    _registered = True
+
+
+__all__ = ['register_models', 'model_index_path']

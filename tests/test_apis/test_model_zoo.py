@@ -1,0 +1,93 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""gala-mm's configs through mmpretrain's own model-zoo API."""
+import os
+import os.path as osp
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from modelindex.load_model_index import load
+
+import gala_mm
+from gala_mm.apis import model_index_path
+
+from ..conftest import REPO
+
+
+def _names():
+    index = load(osp.join(REPO, 'model-index.yml'))
+    return sorted(m.name for m in index.models)
+
+
+def test_every_metafile_name_is_listed():
+    from mmpretrain.apis import list_models
+    listed = set(list_models())
+    assert set(_names()) <= listed
+    assert 'resnet32_cifar100lt' in list_models('*lt*')
+    # every entry names its task, so inference_model can pick an inferencer
+    assert set(_names()) <= set(list_models(task='Image Classification'))
+
+
+def test_get_model_and_inference_by_name(tmp_path):
+    from mmpretrain.apis import (ImageClassificationInferencer, get_model,
+                                 inference_model)
+    model = get_model('resnet32_cifar100lt')
+    assert type(model.head).__name__ == 'GALAHead'
+    assert model.head.num_classes == 100
+    ckpt = tmp_path / 'w.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    loaded = get_model('resnet32_cifar100lt', pretrained=str(ckpt))
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, loaded.state_dict()[k]), k
+    img = (np.random.RandomState(0).rand(32, 32, 3) * 255).astype('uint8')
+    result = inference_model('resnet32_cifar100lt', img,
+                             pretrained=str(ckpt))
+    assert 0 <= result['pred_label'] < 100
+    inferencer = ImageClassificationInferencer('resnet32_cifar100lt_gcl',
+                                               pretrained=str(ckpt))
+    assert inferencer(img)[0]['pred_scores'].shape == (100, )
+
+
+def test_index_ships_inside_the_package():
+    assert osp.isfile(model_index_path())
+    assert osp.dirname(model_index_path()).startswith(
+        osp.dirname(gala_mm.__file__))
+
+
+@pytest.mark.slow
+def test_from_installed_wheel(tmp_path):
+    """Build the wheel, install it (--no-deps) into a fresh venv that
+    reuses the installed dependencies, and use the zoo from outside the
+    checkout."""
+    wheels = tmp_path / 'wheels'
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', REPO, '--no-deps',
+                    '--no-build-isolation', '-q', '-w', str(wheels)],
+                   check=True, cwd=str(tmp_path))
+    wheel = next(wheels.glob('gala_mm-*.whl'))
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', '--system-site-packages',
+                    str(venv)], check=True)
+    py = str(venv / 'bin' / 'python')
+    subprocess.run([py, '-m', 'pip', 'install', '--no-deps', '-q',
+                    str(wheel)], check=True)
+    script = textwrap.dedent(f"""
+        import os, numpy as np, torch
+        import gala_mm
+        assert gala_mm.__file__.startswith({str(venv)!r}), gala_mm.__file__
+        from mmpretrain.apis import get_model, inference_model, list_models
+        names = list_models('*lt*')
+        assert 'resnet32_cifar100lt' in names, names
+        model = get_model('resnet32_cifar10lt')
+        torch.save(dict(state_dict=model.state_dict()), 'w.pth')
+        img = (np.random.rand(32, 32, 3) * 255).astype('uint8')
+        out = inference_model('resnet32_cifar10lt', img, pretrained='w.pth')
+        print('OK', len(names), out['pred_label'])
+        """)
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    proc = subprocess.run([py, '-c', script], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith('OK'), proc.stdout
