@@ -12,7 +12,7 @@ fi
 if ! "$PY" - >/dev/null 2>&1 <<'PYEOF'
 import importlib.metadata as md, os, sys
 import gala_mm, mmpretrain, mmengine, mmcv, pytest, pkg_resources  # noqa
-import tensorboard  # noqa  (tests extra)
+import tensorboard, onnx, onnxruntime  # noqa  (tests extra)
 md.version('gala-mm')
 here = os.path.realpath('gala_mm')
 sys.exit(0 if os.path.realpath(os.path.dirname(gala_mm.__file__)) == here
