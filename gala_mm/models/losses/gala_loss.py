@@ -37,6 +37,24 @@ def logsumexp_excluding_each(x: torch.Tensor) -> torch.Tensor:
                                                    keepdim=True))
 
 
+class _LazyFaultContext:
+    """What an error message needs about the inputs, computed (with host
+    reads) only when an error is raised."""
+
+    def __init__(self, cls_score: torch.Tensor, label: torch.Tensor):
+        self._score, self._label = cls_score, label
+
+    def __getitem__(self, key: str):
+        if self._score is None:
+            return '?'
+        if key == 'nan':
+            return int(torch.isnan(self._score).sum())
+        if key == 'inf':
+            return int(torch.isinf(self._score).sum())
+        lab = self._label
+        return f'[{int(lab.min())}, {int(lab.max())}]' if lab.numel() else []
+
+
 @MODELS.register_module()
 class GALALoss(nn.Module):
     """Gradient-Aware Logit Adjustment loss.
@@ -177,21 +195,33 @@ class GALALoss(nn.Module):
 
     @torch.no_grad()
     def _update_statistics(self, local_pos_grad: torch.Tensor,
-                           local_count: int) -> None:
+                           local_count: int,
+                           local_faults: torch.Tensor,
+                           context: Optional['_LazyFaultContext'] = None
+                           ) -> None:
         """Add one step's positive gradients, normalised by the global batch.
+
+        The fault flags travel in the same all-reduce as the statistics, and
+        are read on the host once per step (the step's only host
+        synchronisation): when any process saw a fault, every process raises
+        the same error in the same step and no statistic changes.
 
         Args:
             local_pos_grad (torch.Tensor): Un-normalised per-class sums of
                 this process, shape ``(C,)``.
             local_count (int): Number of samples of this process.
+            local_faults (torch.Tensor): ``(2,)`` flags of this process:
+                non-finite loss, label out of range.
         """
         packed = torch.cat([
             local_pos_grad.to(torch.float64),
-            local_pos_grad.new_tensor([local_count], dtype=torch.float64)
+            local_pos_grad.new_tensor([local_count], dtype=torch.float64),
+            local_faults.to(local_pos_grad.device, torch.float64)
         ])
         if is_distributed():
             all_reduce(packed, op='sum')
-        step = (packed[:-1] / packed[-1].clamp_min(1)).to(self.theta.device)
+        self._raise_on_faults(packed[-2:], context)
+        step = (packed[:-3] / packed[-3].clamp_min(1)).to(self.theta.device)
         self.pos_grad_sum += step
         if self.accumulation == 'double':
             self.theta += self.pos_grad_sum
@@ -204,6 +234,7 @@ class GALALoss(nn.Module):
     # ------------------------------------------------------------------
     def _check_inputs(self, cls_score: torch.Tensor,
                       label: torch.Tensor) -> None:
+        """Shape checks (on the host: no device synchronisation)."""
         if cls_score.dim() != 2 or cls_score.size(1) != self.num_classes:
             raise ValueError(
                 f'GALALoss expects logits of shape (N, {self.num_classes}), '
@@ -214,36 +245,50 @@ class GALALoss(nn.Module):
             if label.size(0) != cls_score.size(0):
                 raise ValueError(f'GALALoss: {label.size(0)} labels for '
                                  f'{cls_score.size(0)} samples.')
-            if label.numel() and bool(
-                    ((label < 0) | (label >= self.num_classes)).any()):
-                raise ValueError(
-                    f'GALALoss: labels must lie in [0, {self.num_classes}), '
-                    f'got [{int(label.min())}, {int(label.max())}]: the '
-                    'dataset has more classes than num_classes.')
         elif label.shape != cls_score.shape:
             raise ValueError(
                 'GALALoss: soft targets must have the shape of the logits '
                 f'{tuple(cls_score.shape)}, got {tuple(label.shape)}.')
 
-    def _check_finite(self, sample_loss: torch.Tensor,
-                      cls_score: torch.Tensor) -> None:
-        """Stop before the statistics see a non-finite value.
+    def _fault_flags(self, sample_loss: torch.Tensor,
+                     label: torch.Tensor) -> torch.Tensor:
+        """``(2,)`` device flags: a non-finite per-sample loss (a NaN or
+        +Inf logit makes its row's loss non-finite), a label outside
+        ``[0, C)``. Computed without reading them on the host."""
+        nonfinite = ~torch.isfinite(sample_loss).all()
+        if label.dim() == 1 and label.numel():
+            bad_label = ((label < 0) | (label >= self.num_classes)).any()
+        else:
+            bad_label = torch.zeros((), dtype=torch.bool,
+                                    device=sample_loss.device)
+        return torch.stack([nonfinite, bad_label.to(nonfinite.device)])
 
-        Checks the ``(N,)`` per-sample losses (cheap): a NaN or +Inf logit
-        makes its row's loss non-finite. The counts in the message are
-        computed only on failure.
-        """
-        if bool(torch.isfinite(sample_loss).all()):
+    def _raise_on_faults(self, faults: torch.Tensor,
+                         context: Optional['_LazyFaultContext']) -> None:
+        """Read the (reduced) flags once; raise the error that names the
+        fix. The details are computed only on failure."""
+        n_nonfinite, n_bad_label = faults.tolist()
+        if not (n_nonfinite or n_bad_label):
             return
-        n_nan = int(torch.isnan(cls_score).sum())
-        n_inf = int(torch.isinf(cls_score).sum())
+        where = ''
+        if is_distributed():
+            from mmengine.dist import get_world_size
+            n = int(max(n_nonfinite, n_bad_label))
+            where = f' on {n} of {get_world_size()} processes'
+        ctx = context or _LazyFaultContext(None, None)
+        if n_bad_label:
+            raise ValueError(
+                f'GALALoss: labels must lie in [0, {self.num_classes})'
+                f'{where}; this process got {ctx["labels"]}: the dataset '
+                'has more classes than num_classes.')
         raise FloatingPointError(
-            f'GALALoss received non-finite logits ({n_nan} NaN, {n_inf} '
-            f'Inf) at training step {int(self.num_updates) + 1}. The GALA '
-            'statistics were not updated and the checkpoints written so '
-            'far are intact: lower the learning rate, enable gradient '
-            'clipping (optim_wrapper.clip_grad) or check the input data, '
-            'then resume from the last checkpoint.')
+            f'GALALoss received non-finite logits{where} ({ctx["nan"]} NaN, '
+            f'{ctx["inf"]} Inf on this process) at training step '
+            f'{int(self.num_updates) + 1}. The GALA statistics were not '
+            'updated and the checkpoints written so far are intact: lower '
+            'the learning rate, enable gradient clipping '
+            '(optim_wrapper.clip_grad) or check the input data, then resume '
+            'from the last checkpoint.')
 
     def per_class_nll(self, logits: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of every sample against every possible label.
@@ -297,20 +342,29 @@ class GALALoss(nn.Module):
             f'reduction_override={reduction_override!r} is not supported.'
         reduction = reduction_override or self.reduction
         self._check_inputs(cls_score, label)
+        hard = label.dim() == 1
         with torch.autocast(device_type=cls_score.device.type, enabled=False):
             # at least float32 (half/bf16 logits are upcast; float64 stays)
             logits = cls_score.to(torch.promote_types(cls_score.dtype,
                                                       torch.float32))
             if weight is not None:
                 weight = weight.to(logits.dtype)
-            loss, nll = self._sample_losses(logits, label)
-            self._check_finite(loss, cls_score)
+            # Out-of-range labels are clamped for the computation (an index
+            # error on a GPU would kill the process) and reported below.
+            safe = label.clamp(0, self.num_classes - 1) if hard else label
+            loss, nll = self._sample_losses(logits, safe)
+            faults = self._fault_flags(loss, label)
+            context = _LazyFaultContext(cls_score, label)
             if self.training and torch.is_grad_enabled():
-                if label.dim() == 1:
-                    self._update_hard(label, loss.detach(), weight)
+                if hard:
+                    local = self._hard_pos_grad(safe, loss.detach(), weight)
                 else:
-                    self._update_soft(nll.detach(), label.to(nll.dtype),
-                                      weight)
+                    local = self._soft_pos_grad(nll.detach(),
+                                                label.to(nll.dtype), weight)
+                self._update_statistics(local, logits.size(0), faults,
+                                        context)
+            else:
+                self._raise_on_faults(faults, context)
             loss = weight_reduce_loss(
                 loss, weight=weight, reduction=reduction,
                 avg_factor=avg_factor)
@@ -339,25 +393,26 @@ class GALALoss(nn.Module):
         return (label.to(nll.dtype) * nll).sum(dim=1), nll
 
     @torch.no_grad()
-    def _update_hard(self, label: torch.Tensor, sample_nll: torch.Tensor,
-                     weight: Optional[torch.Tensor]) -> None:
-        """Hard labels: ``1 - p_y = 1 - exp(-CE_i)`` added to class ``y``."""
+    def _hard_pos_grad(self, label: torch.Tensor, sample_nll: torch.Tensor,
+                       weight: Optional[torch.Tensor]) -> torch.Tensor:
+        """Hard labels: ``1 - p_y = 1 - exp(-CE_i)`` summed per class
+        ``y``, float64 ``(C,)``."""
         pos = (-sample_nll.double()).exp().neg().add(1)
         if weight is not None:
             pos = pos * weight.double()
         local = torch.zeros(
             self.num_classes, dtype=torch.float64, device=pos.device)
-        local.scatter_add_(0, label.view(-1), pos)
-        self._update_statistics(local, label.numel())
+        return local.scatter_add_(0, label.view(-1), pos)
 
     @torch.no_grad()
-    def _update_soft(self, nll: torch.Tensor, target: torch.Tensor,
-                     weight: Optional[torch.Tensor]) -> None:
-        """Soft targets: ``sum_i q_ic (1 - p^(c)_ic)`` per class ``c``."""
+    def _soft_pos_grad(self, nll: torch.Tensor, target: torch.Tensor,
+                       weight: Optional[torch.Tensor]) -> torch.Tensor:
+        """Soft targets: ``sum_i q_ic (1 - p^(c)_ic)`` per class ``c``,
+        float64 ``(C,)``."""
         pos = target.double() * (-nll.double()).exp().neg().add(1)
         if weight is not None:
             pos = pos * weight.double().view(-1, 1)
-        self._update_statistics(pos.sum(dim=0), nll.size(0))
+        return pos.sum(dim=0)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, '

@@ -240,3 +240,59 @@ def test_shape_and_label_errors():
         loss(torch.randn(4, 5), torch.tensor([0, 1, 2, 5]))
     with pytest.raises(ValueError, match='soft targets'):
         loss(torch.randn(4, 5), torch.rand(4, 6))
+
+
+def test_one_host_read_per_training_step(monkeypatch):
+    """GPU-readiness by review on the CPU: a training forward reads the
+    device once (the fault flags, after the statistics' all-reduce);
+    every other check stays on the device. Counted by patching the
+    Tensor methods that copy a value to the host."""
+    loss = GALALoss(10).train()
+    logits = torch.randn(32, 10, requires_grad=True)
+    labels = torch.randint(0, 10, (32, ))
+    loss(logits, labels)  # warm-up
+    reads = []
+    for name in ('item', 'tolist', '__bool__', '__int__', '__float__',
+                 'numpy', 'cpu'):
+        orig = getattr(torch.Tensor, name)
+
+        def spy(self, *a, _orig=orig, _name=name, **k):
+            reads.append(_name)
+            return _orig(self, *a, **k)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    out = loss(logits, labels)
+    monkeypatch.undo()
+    assert reads == ['tolist'], reads
+    out.backward()
+    for mixed in (False, True):  # soft targets: the same single read
+        target = torch.softmax(torch.randn(32, 10), 1)
+        reads.clear()
+        monkeypatch.setattr(torch.Tensor, 'tolist',
+                            lambda self, _o=torch.Tensor.tolist:
+                            (reads.append('tolist'), _o(self))[1])
+        loss(logits, target)
+        monkeypatch.undo()
+        assert reads == ['tolist']
+
+
+def test_bad_label_clear_error_and_statistics_untouched():
+    loss = GALALoss(5).train()
+    loss(torch.randn(4, 5, requires_grad=True), torch.tensor([0, 1, 2, 3]))
+    theta = loss.theta.clone()
+    with pytest.raises(ValueError, match=r'\[0, 5\).*got \[0, 7\].*more '
+                       'classes than num_classes'):
+        loss(torch.randn(4, 5, requires_grad=True),
+             torch.tensor([0, 7, 2, 3]))
+    assert torch.equal(theta, loss.theta)
+    with pytest.raises(ValueError, match='got \\[-1, 3\\]'):
+        loss(torch.randn(4, 5), torch.tensor([-1, 1, 2, 3]))
+
+
+def test_statistics_stay_float64_under_autocast():
+    loss = GALALoss(6).train()
+    logits = torch.randn(8, 6, requires_grad=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = loss(logits.bfloat16(), torch.randint(0, 6, (8, )))
+    assert out.dtype == torch.float32
+    assert loss.theta.dtype == torch.float64 and loss.theta.sum() > 0
