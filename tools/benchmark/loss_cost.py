@@ -57,7 +57,7 @@ class OfficialStyleGALA(nn.Module):
         for i in range(len(labels)):  # the official per-sample loop
             step[:, labels[i]] += grad[i]
         self.fine += step
-        eye = torch.eye(self.fine.size(0))
+        eye = torch.eye(self.fine.size(0), device=self.fine.device)
         self.pos_fine += self.fine * eye
         self.neg_fine += self.fine * (1 - eye)
         self.sample_pos += self.fine * eye
@@ -65,13 +65,24 @@ class OfficialStyleGALA(nn.Module):
         return loss
 
 
+DEVICE = torch.device('cpu')
+
+
+def _sync() -> None:
+    if DEVICE.type == 'cuda':
+        torch.cuda.synchronize(DEVICE)
+
+
 def timed(fn, repeats: int) -> float:
-    """Median seconds of ``fn()`` over ``repeats`` runs (after a warm-up)."""
+    """Median seconds of ``fn()`` over ``repeats`` runs (after a warm-up);
+    on a GPU the device is synchronised around each run."""
     fn()
     out = []
     for _ in range(repeats):
+        _sync()
         start = time.perf_counter()
         fn()
+        _sync()
         out.append(time.perf_counter() - start)
     return statistics.median(out)
 
@@ -87,19 +98,19 @@ def head_step(fc, loss_fn, x, y, with_fc: bool):
 
 def compare(c, batch, dim, repeats, with_fc, reference=False):
     gen = torch.Generator().manual_seed(0)
-    fc = nn.Linear(dim, c) if with_fc else None
+    fc = nn.Linear(dim, c).to(DEVICE) if with_fc else None
     if with_fc:
-        x = torch.randn(batch, dim, generator=gen)
+        x = torch.randn(batch, dim, generator=gen).to(DEVICE)
     else:
-        x = torch.randn(batch, c, generator=gen, requires_grad=True)
-    y = torch.randint(0, c, (batch, ), generator=gen)
+        x = torch.randn(batch, c, generator=gen).to(DEVICE).requires_grad_()
+    y = torch.randint(0, c, (batch, ), generator=gen).to(DEVICE)
     ce = nn.CrossEntropyLoss()
-    gala = GALALoss(c).train()
+    gala = GALALoss(c).train().to(DEVICE)
     fns = dict(ce=head_step(fc, ce, x, y, with_fc),
                gala=head_step(fc, gala, x, y, with_fc))
     if reference:
-        fns['official_style'] = head_step(fc, OfficialStyleGALA(c), x, y,
-                                          with_fc)
+        fns['official_style'] = head_step(
+            fc, OfficialStyleGALA(c).to(DEVICE), x, y, with_fc)
     times = {k: [] for k in fns}
     for _ in range(repeats):  # interleave: noise hits every variant alike
         for k, fn in fns.items():
@@ -119,9 +130,11 @@ def resnet32_step(repeats: int, batch: int = 128) -> dict:
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
     gen = torch.Generator().manual_seed(0)
-    imgs = torch.randn(batch, 3, 32, 32, generator=gen)
+    imgs = torch.randn(batch, 3, 32, 32, generator=gen).to(DEVICE)
     labels = torch.randint(0, 100, (batch, ), generator=gen)
-    samples = [DataSample().set_gt_label(int(v)) for v in labels]
+    samples = [
+        DataSample().set_gt_label(int(v)).to(DEVICE) for v in labels
+    ]
     models, opts = {}, {}
     for name, loss in (('ce', dict(type='CrossEntropyLoss')),
                        ('gala', dict(type='GALALoss', num_classes=100))):
@@ -131,7 +144,7 @@ def resnet32_step(repeats: int, batch: int = 128) -> dict:
                  backbone=dict(type='CifarResNet', depth=32),
                  neck=dict(type='GlobalAveragePooling'),
                  head=dict(type='LinearClsHead', num_classes=100,
-                           in_channels=64, loss=loss))).train()
+                           in_channels=64, loss=loss))).train().to(DEVICE)
         opts[name] = torch.optim.SGD(models[name].parameters(), lr=0.01,
                                      momentum=0.9)
 
@@ -159,18 +172,27 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--repeats', type=int, default=15)
     parser.add_argument('--out', help='write the results (JSON)')
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu' or 'cuda' (default cpu)")
+    parser.add_argument('--classes', type=int, nargs='+',
+                        help='class counts (default 10 100 1000 8142)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    classes = [10, 100] if args.quick else [10, 100, 1000, 8142]
+    global DEVICE
+    DEVICE = torch.device(args.device)
+    classes = args.classes or ([10, 100] if args.quick else
+                               [10, 100, 1000, 8142])
     batches = [128] if args.quick else [128, 512]
     dims = [64] if args.quick else [64, 2048]
     repeats = 3 if args.quick else args.repeats
+    gpu = (f', {torch.cuda.get_device_name(DEVICE)}'
+           if DEVICE.type == 'cuda' else '')
     res = dict(machine=f'{platform.machine()}, {os.cpu_count()} cores, '
                f'torch {torch.__version__}, {torch.get_num_threads()} '
-               'threads', date=time.strftime('%Y-%m-%d'), loss_only=[],
+               f'threads, device {DEVICE}{gpu}', date=time.strftime('%Y-%m-%d'), loss_only=[],
                head=[], resnet32=None, memory=[])
     print(res['machine'])
     print('\nloss only (forward + backward), ms, median of '

@@ -127,8 +127,13 @@ def runner_images_per_s(data_root, iters, warmup, amp,
     return timer.images / wall, 1 - timer.step_time / wall
 
 
-def plain_images_per_s(data_root, iters, warmup, amp,
-                       small) -> Tuple[float, float]:
+def _sync(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def plain_images_per_s(data_root, iters, warmup, amp, small,
+                       device=torch.device('cpu')) -> Tuple[float, float]:
     """Images/s of the hand-written loop on the same dataset, pipeline and
     model, and the share of its iteration time spent outside the training
     step (data preprocessing, forward, backward, optimizer step)."""
@@ -142,27 +147,35 @@ def plain_images_per_s(data_root, iters, warmup, amp,
         persistent_workers=True)
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.data_preprocessor = cfg.data_preprocessor
-    model = MODELS.build(model_cfg).train()
+    model = MODELS.build(model_cfg).train().to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9,
                           weight_decay=5e-4)
+    # --amp: bf16 on the CPU, fp16 + loss scaling on a GPU (as the Runner)
+    dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    scaler = torch.amp.GradScaler(device.type,
+                                  enabled=amp and device.type == 'cuda')
     it, images, start, step_time = 0, 0, None, 0.0
     while it < iters:
         for batch in loader:
             if it == warmup:
+                _sync(device)
                 start = time.perf_counter()
             tic = time.perf_counter()
             data = model.data_preprocessor(batch, True)
-            with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+            with torch.autocast(device.type, dtype=dtype, enabled=amp):
                 losses = model(**data, mode='loss')
             opt.zero_grad()
-            losses['loss'].backward()
-            opt.step()
+            scaler.scale(losses['loss']).backward()
+            scaler.step(opt)
+            scaler.update()
+            float(losses['loss'])  # what the Runner logs every step
             if it >= warmup:
                 step_time += time.perf_counter() - tic
                 images += len(batch['inputs'])
             it += 1
             if it == iters:
                 break
+    _sync(device)
     wall = time.perf_counter() - start
     return images / wall, 1 - step_time / wall
 
@@ -173,6 +186,9 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--iters', type=int, default=60)
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu' or 'cuda': the plain loop's device (the "
+                        'Runner picks the GPU by itself when there is one)')
     return parser.parse_args(argv)
 
 
@@ -190,11 +206,13 @@ def main(argv=None):
         runs = dict(runner=[], plain=[])
         for _ in range(repeats):  # alternate, so noise hits both
             runs['plain'].append(
-                plain_images_per_s(data_root, iters, warmup, amp, args.quick))
+                plain_images_per_s(data_root, iters, warmup, amp, args.quick,
+                                   torch.device(args.device)))
             runs['runner'].append(
                 runner_images_per_s(data_root, iters, warmup, amp,
                                     args.quick))
-        name = 'bf16' if amp else 'fp32'
+        name = (('fp16' if args.device.startswith('cuda') else 'bf16')
+                if amp else 'fp32')
         results[name] = summarize(runs)
         print_result(name, results[name])
     return results

@@ -1,0 +1,45 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""tools/benchmark/gpu_check.sh runs its CPU-checkable parts (--dry-run)."""
+import json
+import os
+import os.path as osp
+import subprocess
+
+import numpy as np
+import pytest
+
+from gala_mm.datasets.fashion_mnist import IDX_FILES
+
+from ..conftest import REPO
+from ..test_datasets.test_fashion_mnist import write_idx
+
+
+@pytest.mark.slow
+def test_gpu_check_dry_run(tmp_path):
+    src = tmp_path / 'gz'
+    src.mkdir()
+    rng = np.random.RandomState(0)
+    for split, per_class in (('train', 500), ('test', 50)):
+        labels = np.repeat(np.arange(10), per_class)
+        # class-dependent brightness, so the demo learns something
+        images = rng.randint(0, 64, (len(labels), 28, 28)) + \
+            (labels * 19)[:, None, None]
+        write_idx(src / IDX_FILES[f'{split}_images'], images)
+        write_idx(src / IDX_FILES[f'{split}_labels'], labels)
+    out = tmp_path / 'out'
+    env = dict(os.environ, FMNIST_DIR=str(src), OUT=str(out),
+               DATA_ROOT=str(tmp_path / 'data'))
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/benchmark/gpu_check.sh'),
+         '--dry-run'], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for step in ('1/5', '2/5', '3/5', '4/5', '5/5', 'done'):
+        assert step in proc.stdout
+    metrics = json.loads((out / 'demo_metrics.json').read_text())
+    assert 0 <= metrics['accuracy/top1'] <= 100
+    assert 'fp32: runner' in (out / 'throughput.txt').read_text()
+    cost = json.loads((out / 'loss_cost.json').read_text())
+    assert cost['resnet32']['ratio'] > 0
+    assert 'device cpu' in cost['machine']
+    assert 'no CUDA GPU here' in (out / 'host_syncs.txt').read_text()

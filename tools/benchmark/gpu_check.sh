@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The GPU numbers of docs/benchmarks.md, on a machine with one GPU and no
+# internet, in under 8 minutes:
+#   bash tools/benchmark/gpu_check.sh             # on the GPU machine
+#   bash tools/benchmark/gpu_check.sh --dry-run   # the same steps, tiny, CPU
+# 1. converts the carried Fashion-MNIST files (FMNIST_DIR: the four idx .gz
+#    files), 2. trains + tests the demo with --amp (fp16 on the GPU),
+# 3. Runner images/s vs the plain loop, 4. GALA/CE step ratio at C = 100
+#    and C = 8142 and the official-style per-sample loop's cost,
+# 5. host synchronisations per step (GALA vs CE). Everything lands in OUT.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PYTHON:-python3}
+OUT=${OUT:-work_dirs/gpu_check}
+FMNIST_DIR=${FMNIST_DIR:-data/fashion-mnist-gz}
+[ -f "$FMNIST_DIR/train-images-idx3-ubyte.gz" ] \
+    || FMNIST_DIR=/usr/share/datasets/fashion-mnist
+DATA_ROOT=${DATA_ROOT:-data/fashion_mnist}
+CONFIG=configs/gala/resnet32_fmnist_lt_demo.py
+DRY=0
+[ "${1:-}" = "--dry-run" ] && DRY=1
+mkdir -p "$OUT"
+log() { echo "[gpu_check $(date +%H:%M:%S)] $*"; }
+
+if [ $DRY = 1 ]; then
+    DEVICE=cpu; PER_CLASS=500; QUICK=--quick; CLASSES="100"
+    SMALL="train_dataloader.dataset.max_per_class=400 train_dataloader.dataset.val_per_class=100 val_dataloader.dataset.max_per_class=400 val_dataloader.dataset.val_per_class=100 val_dataloader.dataset.indices=500"
+    TRAIN_OPTS="train_cfg.max_epochs=1 train_cfg.val_interval=2 default_hooks.checkpoint.interval=1 $SMALL"
+    TEST_OPTS="$SMALL"
+    THROUGHPUT="--quick"
+else
+    DEVICE=cuda; PER_CLASS=6000; QUICK=; CLASSES="100 8142"
+    TRAIN_OPTS=""; TEST_OPTS=""
+    THROUGHPUT="--iters 60 --repeats 2"
+fi
+"$PY" - <<PYEOF | tee "$OUT/machine.txt"
+import os, platform, torch
+gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'
+print(f'{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {gpu}')
+if $DRY == 0 and not torch.cuda.is_available():
+    raise SystemExit('no CUDA GPU: run with --dry-run on a CPU machine')
+PYEOF
+
+log "1/5 convert Fashion-MNIST from $FMNIST_DIR"
+"$PY" tools/dataset_converters/fashion_mnist_to_cifar.py --src "$FMNIST_DIR" \
+    --out "$DATA_ROOT" --per-class $PER_CLASS
+
+log "2/5 train + test the demo with --amp"
+start=$(date +%s)
+timeout 240 "$PY" tools/train.py $CONFIG --work-dir "$OUT/demo" --amp \
+    --cfg-options data_root="$DATA_ROOT" \
+    train_dataloader.dataset.data_root="$DATA_ROOT" \
+    val_dataloader.dataset.data_root="$DATA_ROOT" \
+    test_dataloader.dataset.data_root="$DATA_ROOT" $TRAIN_OPTS \
+    > "$OUT/demo_train.log" 2>&1
+CKPT=$(ls -t "$OUT"/demo/epoch_*.pth | head -n 1)
+timeout 120 "$PY" tools/test.py $CONFIG "$CKPT" --work-dir "$OUT/demo/test" \
+    --out "$OUT/demo_metrics.json" --out-item metrics \
+    --cfg-options test_dataloader.dataset.data_root="$DATA_ROOT" $TEST_OPTS \
+    > "$OUT/demo_test.log" 2>&1
+echo "demo: $(( $(date +%s) - start )) s for training + test" \
+    | tee "$OUT/demo_time.txt"
+"$PY" tools/analysis/shot_table.py "$OUT/demo_metrics.json"
+
+log "3/5 Runner vs plain loop"
+timeout 180 "$PY" tools/benchmark/throughput.py --device $DEVICE \
+    --data-root "$DATA_ROOT" $THROUGHPUT | tee "$OUT/throughput.txt"
+
+log "4/5 GALA / CE step cost, official-style reference"
+timeout 150 "$PY" tools/benchmark/loss_cost.py --device $DEVICE $QUICK \
+    --classes $CLASSES --out "$OUT/loss_cost.json" | tee "$OUT/loss_cost.txt"
+
+log "5/5 host synchronisations per training step"
+timeout 60 "$PY" tools/benchmark/host_syncs.py | tee "$OUT/host_syncs.txt"
+log "done: $OUT"
