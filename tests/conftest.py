@@ -115,7 +115,7 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
     val_cfg = dict()
     test_cfg = dict()
     default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
-                         checkpoint=dict(type='CheckpointHook', interval=1))
+                         checkpoint=dict(interval=1))
     """) + textwrap.dedent(extra)
 
 

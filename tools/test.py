@@ -82,7 +82,10 @@ def main(argv=None):
         raise ValueError('Please use `--out` argument to specify the '
                          'path of the output file before using '
                          '`--out-item`.')
-    check_checkpoint_file(args.checkpoint)
+    check_checkpoint_file(
+        args.checkpoint,
+        missing_hint='check the CHECKPOINT argument (the runs of a work '
+        'directory are its epoch_*.pth / iter_*.pth files)')
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)

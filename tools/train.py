@@ -9,7 +9,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
-                            setup_cpu_distributed)
+                            resume_checkpoint, setup_cpu_distributed)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -127,12 +127,30 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def resolve_resume(cfg: Config, args) -> None:
+    """``--resume`` without a path: the latest intact checkpoint of the
+    work dir (a damaged latest one is skipped with a warning)."""
+    if args.resume != 'auto':
+        return
+    ckpt, warning = resume_checkpoint(cfg.work_dir)
+    if warning:
+        from mmengine.logging import print_log
+        print_log(warning, logger='current', level=30)
+    if ckpt is not None:
+        cfg.load_from = ckpt
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    resolve_resume(cfg, args)
     if cfg.get('load_from'):
-        check_checkpoint_file(cfg.load_from)
+        check_checkpoint_file(
+            cfg.load_from,
+            missing_hint='check load_from / the --resume path, or use '
+            '--resume without a path to pick the latest checkpoint of the '
+            'work directory')
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

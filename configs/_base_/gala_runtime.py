@@ -8,5 +8,7 @@ custom_hooks = [
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+    # atomic saves; old checkpoints deleted only after the new one is whole
+    checkpoint=dict(type='SafeCheckpointHook', interval=10,
+                    max_keep_ckpts=3))
 randomness = dict(seed=0, deterministic=False)

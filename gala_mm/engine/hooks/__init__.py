@@ -3,9 +3,11 @@ from .class_count_hook import (ClassCountHook, dataset_class_counts,
                                unwrap_dataset, unwrap_model)
 from .drw_hook import DeferredReweightHook
 from .gala_stats_hook import GALAStatsHook, gala_losses, summarize_log_theta
+from .safe_checkpoint_hook import SafeCheckpointHook
 
 __all__ = [
     'ClassCountHook', 'DeferredReweightHook', 'GALAStatsHook',
+    'SafeCheckpointHook',
     'dataset_class_counts', 'unwrap_dataset', 'unwrap_model', 'gala_losses',
     'summarize_log_theta'
 ]
