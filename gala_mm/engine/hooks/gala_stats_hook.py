@@ -5,6 +5,7 @@ import os.path as osp
 from typing import Dict, List, Optional
 
 import numpy as np
+import torch
 from mmengine.dist import all_gather, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
@@ -49,6 +50,50 @@ def summarize_log_theta(log_theta: np.ndarray,
     return out
 
 
+def _state_checksum(model) -> torch.Tensor:
+    """float64 ``[sum, sum of squares]`` over all parameters and buffers:
+    equal on ranks that hold the same weights."""
+    total = torch.zeros(2, dtype=torch.float64)
+    for t in list(model.parameters()) + list(model.buffers()):
+        if not t.is_complex():
+            v = t.detach().double().cpu()
+            total += torch.stack([v.sum(), (v * v).sum()])
+    return total
+
+
+def check_ranks_consistent(model, iters_per_epoch: int) -> None:
+    """Raise before training when ranks disagree on the number of
+    iterations per epoch (they would hang in a collective) or start from
+    different weights / statistics (e.g. another checkpoint per rank).
+
+    Args:
+        model: The (possibly DDP-wrapped) model.
+        iters_per_epoch (int): ``len(train_dataloader)`` of this rank.
+    """
+    world = get_world_size()
+    if world == 1:
+        return
+    local = torch.cat([
+        torch.tensor([float(iters_per_epoch)], dtype=torch.float64),
+        _state_checksum(unwrap_model(model))
+    ])
+    gathered = [t.cpu() for t in all_gather(local)]
+    iters = [int(t[0]) for t in gathered]
+    if len(set(iters)) > 1:
+        raise RuntimeError(
+            f'The {world} ranks have different numbers of iterations per '
+            f'epoch ({iters}): every rank needs the same dataset and a '
+            'DefaultSampler (drop_last as in the config) so that their '
+            'collectives match.')
+    differ = [r for r, t in enumerate(gathered)
+              if not torch.equal(t[1:], gathered[0][1:])]
+    if differ:
+        raise RuntimeError(
+            f'Ranks {differ} start training from other weights or GALA '
+            'statistics than rank 0: load the same checkpoint on every rank '
+            '(the same --resume / load_from path on shared storage).')
+
+
 @HOOKS.register_module()
 class GALAStatsHook(Hook):
     """Every ``interval`` epochs: log a summary of GALA's ``log theta``,
@@ -66,8 +111,34 @@ class GALAStatsHook(Hook):
     priority = 'LOW'
 
     def __init__(self, interval: int = 1, dump: bool = True) -> None:
+        if isinstance(interval, bool) or not isinstance(
+                interval, int) or interval < 1:
+            raise ValueError(
+                f'GALAStatsHook: interval={interval!r} must be an integer '
+                '>= 1 (epochs between two logs and rank checks); remove the '
+                'hook from custom_hooks to turn it off.')
         self.interval = interval
         self.dump = dump
+
+    def before_train(self, runner) -> None:
+        """Before the first step: every rank has the same number of
+        iterations per epoch and starts from the same weights and GALA
+        statistics; after a resume, records of epochs that are trained
+        again are dropped from ``gala_stats.jsonl``."""
+        check_ranks_consistent(runner.model, len(runner.train_dataloader))
+        path = osp.join(runner.work_dir, 'gala_stats.jsonl')
+        if self.dump and is_main_process() and osp.isfile(path):
+            with open(path) as f:
+                lines = [x for x in f if x.strip()]
+            keep = [x for x in lines
+                    if json.loads(x).get('epoch', 0) <= runner.epoch]
+            if len(keep) < len(lines):
+                with open(path, 'w') as f:
+                    f.writelines(keep)
+                runner.logger.info(
+                    f'GALAStatsHook: dropped {len(lines) - len(keep)} '
+                    f'record(s) after epoch {runner.epoch} from {path} '
+                    '(they are trained again after the resume).')
 
     def after_train_epoch(self, runner) -> None:
         if not self.every_n_epochs(runner, self.interval):
