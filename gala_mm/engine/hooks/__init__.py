@@ -1,6 +1,6 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .class_count_hook import (ClassCountHook, dataset_class_counts,
-                               unwrap_dataset, unwrap_model)
+                               shot_thresholds, unwrap_dataset, unwrap_model)
 from .drw_hook import DeferredReweightHook
 from .gala_stats_hook import GALAStatsHook, gala_losses, summarize_log_theta
 from .safe_checkpoint_hook import SafeCheckpointHook
@@ -9,5 +9,5 @@ __all__ = [
     'ClassCountHook', 'DeferredReweightHook', 'GALAStatsHook',
     'SafeCheckpointHook',
     'dataset_class_counts', 'unwrap_dataset', 'unwrap_model', 'gala_losses',
-    'summarize_log_theta'
+    'summarize_log_theta', 'shot_thresholds'
 ]

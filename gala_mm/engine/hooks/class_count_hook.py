@@ -45,6 +45,31 @@ def unwrap_model(model):
     return model.module if is_model_wrapper(model) else model
 
 
+def shot_thresholds(cfg, default=(100, 20)) -> tuple:
+    """``(many_thr, few_thr)`` of a config: those of its first
+    ``LongTailAccuracy`` metric (test, then val evaluator), the one place a
+    config sets them; ``default`` (Liu et al.'s 100 / 20) without one."""
+    for key in ('test_evaluator', 'val_evaluator'):
+        evaluator = (cfg or {}).get(key) or []
+        if isinstance(evaluator, dict):
+            evaluator = evaluator.get('metrics', [evaluator])
+        for metric in evaluator:
+            if metric.get('type') == 'LongTailAccuracy':
+                return (metric.get('many_thr', default[0]),
+                        metric.get('few_thr', default[1]))
+    return default
+
+
+def _checkpoint_num_classes(checkpoint: dict) -> Optional[int]:
+    state = checkpoint.get('state_dict') or {}
+    for key in ('head.fc.weight', 'module.head.fc.weight'):
+        if key in state and hasattr(state[key], 'shape'):
+            return int(state[key].shape[0])
+    meta = (checkpoint.get('meta') or {}).get('dataset_meta') or {}
+    counts = meta.get('class_counts')
+    return len(counts) if counts is not None else None
+
+
 @HOOKS.register_module()
 class ClassCountHook(Hook):
     """Give every module and metric that wants class counts the counts of
@@ -54,59 +79,111 @@ class ClassCountHook(Hook):
     them (``LogitAdjustLoss``, ``LDAMLoss``, ``LongTailAccuracy``...). In a
     training run the counts come from the training dataset (in
     ``before_train``, i.e. after a resume, and without touching GALA's
-    running statistics); in a test run from the checkpoint's
-    ``meta.dataset_meta.class_counts``. Works when the model is wrapped by
-    DDP.
+    running statistics) and are written into every checkpoint's
+    ``meta.dataset_meta.class_counts``; in a test run they come from there,
+    so any mmpretrain dataset (e.g. ``CustomDataset``) works. Works when the
+    model is wrapped by DDP.
+
+    Args:
+        many_thr (int, optional): Many-shot threshold of the log line.
+            Defaults to the config's ``LongTailAccuracy`` one.
+        few_thr (int, optional): Few-shot threshold, likewise.
     """
     priority = 'ABOVE_NORMAL'
 
-    def __init__(self) -> None:
+    def __init__(self, many_thr: Optional[int] = None,
+                 few_thr: Optional[int] = None) -> None:
+        self.many_thr = many_thr
+        self.few_thr = few_thr
         self.class_counts = None
+        self._checkpoint_counts = None
+        self._checkpoint_classes = None
+        self._mismatch = None
 
     def _model_num_classes(self, runner) -> Optional[int]:
         head = getattr(unwrap_model(runner.model), 'head', None)
         return getattr(head, 'num_classes', None)
-
-    def _set(self, counts, runner) -> None:
-        num_classes = self._model_num_classes(runner)
-        counts = check_class_counts(
-            counts, num_classes or len(counts),
-            'ClassCountHook (training set vs model.head.num_classes)')
-        self.class_counts = [int(c) for c in counts.tolist()]
 
     def _push_to_model(self, runner) -> None:
         for module in unwrap_model(runner.model).modules():
             if hasattr(module, 'set_class_counts'):
                 module.set_class_counts(self.class_counts)
 
-    def _push_to_metrics(self, loop) -> None:
-        if self.class_counts is None or loop is None:
+    def _push_to_metrics(self, runner, loop) -> None:
+        if loop is None:
             return
+        counts = self.class_counts or self._checkpoint_counts
+        if counts is None:
+            return
+        if self.class_counts is None:  # from the checkpoint: check it fits
+            num_classes = self._model_num_classes(runner)
+            check_class_counts(
+                counts, num_classes or len(counts),
+                'ClassCountHook (class counts in the checkpoint\'s meta vs '
+                'model.head.num_classes: evaluate with the config the '
+                'checkpoint was trained with)')
         for metric in getattr(loop.evaluator, 'metrics', []):
             if hasattr(metric, 'set_class_counts'):
-                metric.set_class_counts(self.class_counts)
+                metric.set_class_counts(counts)
 
     def before_train(self, runner) -> None:
+        self._mismatch = None  # fine-tuning: the new head is trained here
         dataset = runner.train_dataloader.dataset
-        counts = dataset_class_counts(dataset,
-                                      self._model_num_classes(runner))
-        self._set(counts, runner)
+        num_classes = self._model_num_classes(runner)
+        counts = dataset_class_counts(dataset, num_classes)
+        counts = check_class_counts(
+            counts, num_classes or len(counts),
+            'ClassCountHook (training set vs model.head.num_classes)')
+        self.class_counts = [int(c) for c in counts.tolist()]
         self._push_to_model(runner)
+        many, few = shot_thresholds(runner.cfg)
+        many = self.many_thr if self.many_thr is not None else many
+        few = self.few_thr if self.few_thr is not None else few
         c = np.asarray(self.class_counts)
         runner.logger.info(
             f'ClassCountHook: {len(c)} classes, {int(c.sum())} training '
             f'images, max {int(c.max())}, min {int(c.min())}, imbalance '
-            f'{c.max() / c.min():.1f}; many(>100)={(c > 100).sum()}, '
-            f'medium={((c >= 20) & (c <= 100)).sum()}, '
-            f'few(<20)={(c < 20).sum()}.')
+            f'{c.max() / c.min():.1f}; many(>{many})={(c > many).sum()}, '
+            f'medium={((c >= few) & (c <= many)).sum()}, '
+            f'few(<{few})={(c < few).sum()}.')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = (checkpoint.get('meta') or {}).get('dataset_meta') or {}
-        if self.class_counts is None and meta.get('class_counts'):
-            self._set(meta['class_counts'], runner)
+        counts = meta.get('class_counts')
+        if counts is not None:
+            self._checkpoint_counts = [int(c) for c in counts]
+        self._checkpoint_classes = _checkpoint_num_classes(checkpoint)
+        num_classes = self._model_num_classes(runner)
+        if (self._checkpoint_classes is not None and num_classes
+                and self._checkpoint_classes != num_classes):
+            self._checkpoint_counts = None
+            runner.logger.warning(
+                f'ClassCountHook: the checkpoint was trained on '
+                f'{self._checkpoint_classes} classes, the model has '
+                f'num_classes={num_classes}: its classifier and GALA '
+                'statistics are not loaded (the head starts afresh, the '
+                'statistics at zero). Expected when fine-tuning on another '
+                'dataset; to evaluate, use the config the checkpoint was '
+                'trained with.')
+            self._mismatch = (self._checkpoint_classes, num_classes)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self.class_counts is None:
+            return
+        meta = checkpoint.setdefault('meta', {})
+        dataset_meta = dict(meta.get('dataset_meta') or {})
+        dataset_meta['class_counts'] = list(self.class_counts)
+        meta['dataset_meta'] = dataset_meta
 
     def before_val(self, runner) -> None:
-        self._push_to_metrics(runner.val_loop)
+        self._push_to_metrics(runner, runner.val_loop)
 
     def before_test(self, runner) -> None:
-        self._push_to_metrics(runner.test_loop)
+        mismatch = self._mismatch
+        if mismatch is not None:
+            raise ValueError(
+                f'The checkpoint was trained on {mismatch[0]} classes but '
+                f'the model has num_classes={mismatch[1]}: evaluate it with '
+                'the config it was trained with (its head would be random '
+                'here).')
+        self._push_to_metrics(runner, runner.test_loop)

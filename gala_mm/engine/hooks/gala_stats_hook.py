@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from gala_mm.models.losses import GALALoss
-from .class_count_hook import unwrap_model
+from .class_count_hook import shot_thresholds, unwrap_model
 
 
 def gala_losses(model) -> List[GALALoss]:
@@ -149,7 +149,8 @@ class GALAStatsHook(Hook):
         for i, loss in enumerate(gala_losses(runner.model)):
             self._check_ranks_agree(loss, runner)
             log_theta = loss.log_theta().cpu().numpy()
-            summary = summarize_log_theta(log_theta, counts)
+            many, few = shot_thresholds(runner.cfg)
+            summary = summarize_log_theta(log_theta, counts, many, few)
             tag = 'gala' if i == 0 else f'gala{i}'
             runner.logger.info(f'{tag} statistics after epoch '
                                f'{runner.epoch + 1}: ' + ', '.join(
