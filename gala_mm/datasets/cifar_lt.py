@@ -10,6 +10,7 @@ from mmpretrain.registry import DATASETS
 
 from .long_tail import (check_imbalance_factor, exponential_profile,
                         hold_out_per_class, sample_per_class)
+from ..utils import suggest_typos
 
 
 class LongTailCIFARMixin:
@@ -115,6 +116,7 @@ class LongTailCIFARMixin:
 
 
 @DATASETS.register_module()
+@suggest_typos
 class LongTailCIFAR10(LongTailCIFARMixin, CIFAR10):
     """CIFAR-10-LT: CIFAR-10 with an exponentially long-tailed train split.
 
@@ -137,6 +139,7 @@ class LongTailCIFAR10(LongTailCIFARMixin, CIFAR10):
 
 
 @DATASETS.register_module()
+@suggest_typos
 class LongTailCIFAR100(LongTailCIFARMixin, CIFAR100):
     """CIFAR-100-LT (IF100: 10,847 training images, 500 -> 5 per class).
 

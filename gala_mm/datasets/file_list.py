@@ -2,15 +2,17 @@
 """Datasets from ``<relative/path> <label>`` file lists (ImageNet-LT,
 Places-LT, iNaturalist 2018)."""
 import os.path as osp
+import re
 from typing import List, Optional, Tuple
 
 import numpy as np
-from mmengine.fileio import list_from_file
+from mmengine.fileio import get_file_backend
 from mmpretrain.datasets import CustomDataset
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
 
 from ..models.utils import check_class_counts
+from ..utils import suggest_typos
 
 
 class FileListError(ValueError):
@@ -21,8 +23,10 @@ def parse_file_list(ann_file: str,
                     num_classes: int) -> List[Tuple[str, int]]:
     """Read and validate a ``<relative/path> <integer label>`` list.
 
-    Blank lines are skipped. The path may contain spaces (the label is the
-    last field); fields may be separated by spaces or tabs.
+    Blank lines are skipped and a UTF-8 byte-order mark is ignored. The
+    path may contain spaces (the label is the last field); fields may be
+    separated by spaces or tabs. Read through mmengine's file backend, so
+    remote lists work as in ``CustomDataset``.
 
     Args:
         ann_file (str): The list file.
@@ -31,21 +35,38 @@ def parse_file_list(ann_file: str,
     Returns:
         list[tuple[str, int]]: ``(relative path, label)`` pairs.
     """
-    if not osp.isfile(ann_file):
+    backend = get_file_backend(ann_file)
+    if not backend.isfile(ann_file):
         raise FileNotFoundError(
             f'File list {ann_file!r} not found: download the official split '
             'lists (see docs/datasets.md) or make them with '
             'tools/dataset_converters/.')
+    raw = backend.get(ann_file)
+    if raw.startswith(b'\xef\xbb\xbf'):  # a UTF-8 byte-order mark
+        raw = raw[3:]
     samples = []
-    for lineno, line in enumerate(list_from_file(ann_file), start=1):
+    for lineno, line_bytes in enumerate(raw.splitlines(), start=1):
+        where = f'{ann_file}:{lineno}'
+        try:
+            line = line_bytes.decode('utf-8')
+        except UnicodeDecodeError as e:
+            raise FileListError(
+                f'{where}: not UTF-8 (byte 0x{line_bytes[e.start]:02x} at '
+                f'column {e.start + 1}): save the list as UTF-8, e.g. '
+                f'iconv -f latin1 -t utf-8.') from None
         if not line.strip():
             continue
         parts = line.strip().rsplit(maxsplit=1)
-        where = f'{ann_file}:{lineno}'
-        if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
+        if len(parts) != 2 or not re.fullmatch(r'-?[0-9]+', parts[1]):
             raise FileListError(
-                f'{where}: expected "<relative/path> <integer label>", got '
-                f'{line.strip()!r}. Fix or regenerate the list.')
+                f'{where}: expected "<relative/path> <integer label>" (label '
+                f'in ASCII digits), got {line.strip()!r}. Fix or regenerate '
+                'the list.')
+        if parts[0].startswith('/'):
+            raise FileListError(
+                f'{where}: {parts[0]!r} is an absolute path; the list holds '
+                'paths relative to data_prefix: remove the leading "/" (and '
+                'the folder part that data_prefix already gives).')
         label = int(parts[1])
         if not 0 <= label < num_classes:
             raise FileListError(
@@ -59,6 +80,7 @@ def parse_file_list(ann_file: str,
 
 
 @DATASETS.register_module()
+@suggest_typos
 class LongTailFileList(CustomDataset):
     """A classification split given by a file list, validated.
 
@@ -106,15 +128,17 @@ class LongTailFileList(CustomDataset):
         return path
 
     def load_data_list(self) -> List[dict]:
-        if self.data_root and not osp.isdir(self.data_root):
+        if (self.data_root and '://' not in self.data_root
+                and not osp.isdir(self.data_root)):
             raise FileNotFoundError(
                 f'data_root {self.data_root!r} does not exist: set data_root '
                 'to the folder holding the images and lists.')
         samples = parse_file_list(self.ann_file, self.num_classes)
         data_list = []
+        backend = get_file_backend(self.img_prefix or self.ann_file)
         for lineno, (rel_path, label) in enumerate(samples, start=1):
-            img_path = osp.join(self.img_prefix, rel_path.lstrip("/"))
-            if self.check_files and not osp.isfile(img_path):
+            img_path = backend.join_path(self.img_prefix, rel_path)
+            if self.check_files and not backend.isfile(img_path):
                 raise FileListError(
                     f'{self.ann_file}: image {img_path!r} (entry {lineno}) '
                     'does not exist; check data_root/data_prefix or pass '
@@ -134,6 +158,7 @@ class LongTailFileList(CustomDataset):
 
 
 @DATASETS.register_module()
+@suggest_typos
 class ImageNetLT(LongTailFileList):
     """ImageNet-LT (Liu et al., 2019): 1000 classes, 1280 -> 5 per class."""
     METAINFO = {'classes': IMAGENET_CATEGORIES}
@@ -143,6 +168,7 @@ class ImageNetLT(LongTailFileList):
 
 
 @DATASETS.register_module()
+@suggest_typos
 class PlacesLT(LongTailFileList):
     """Places-LT (Liu et al., 2019): 365 classes, 4980 -> 5 per class."""
 
@@ -151,6 +177,7 @@ class PlacesLT(LongTailFileList):
 
 
 @DATASETS.register_module()
+@suggest_typos
 class INaturalist2018(LongTailFileList):
     """iNaturalist 2018: 8142 classes, naturally long-tailed."""
 

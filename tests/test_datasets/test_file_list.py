@@ -58,6 +58,9 @@ def test_paths_with_spaces_and_tabs(tmp_path):
     ('img.jpg cat', r'l.txt:2: expected'),
     ('img.jpg 9', r'l.txt:2: label 9 is outside \[0, 4\)'),
     ('img.jpg -1', r'l.txt:2: label -1'),
+    ('img.jpg \u0663', r'l.txt:2: expected .*ASCII digits'),  # Arabic 3
+    ('img.jpg \u00b3', r'l.txt:2: expected .*ASCII digits'),  # superscript
+    ('/abs/img.jpg 1', r'l.txt:2: .*absolute path.*leading "/"'),
 ])
 def test_malformed_lines(tmp_path, line, match):
     write_list(tmp_path / 'l.txt', ['ok.jpg 0', line])
@@ -90,3 +93,14 @@ def test_registered_large_scale_types(lt_tree):
                              data_root=str(lt_tree), data_prefix='images',
                              test_mode=True))
     assert ds.num_classes == 8142 and len(ds) == 15
+
+
+def test_bom_is_ignored_and_latin1_named(tmp_path):
+    (tmp_path / 'bom.txt').write_bytes(b'\xef\xbb\xbfa.jpg 1\nb.jpg 0\n')
+    assert parse_file_list(str(tmp_path / 'bom.txt'), 2) == [('a.jpg', 1),
+                                                              ('b.jpg', 0)]
+    (tmp_path / 'latin.txt').write_bytes(b'a.jpg 1\ncaf\xe9.jpg 0\n')
+    with pytest.raises(FileListError,
+                       match=r'latin.txt:2: not UTF-8 \(byte 0xe9 at column '
+                       r'4\).*iconv'):
+        parse_file_list(str(tmp_path / 'latin.txt'), 2)

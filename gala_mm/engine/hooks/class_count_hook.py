@@ -8,6 +8,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from gala_mm.models.utils import check_class_counts
+from ...utils import suggest_typos
 
 
 def unwrap_dataset(dataset):
@@ -71,6 +72,7 @@ def _checkpoint_num_classes(checkpoint: dict) -> Optional[int]:
 
 
 @HOOKS.register_module()
+@suggest_typos
 class ClassCountHook(Hook):
     """Give every module and metric that wants class counts the counts of
     the original (un-resampled) training split.

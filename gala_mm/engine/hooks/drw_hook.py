@@ -6,9 +6,11 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from .class_count_hook import unwrap_model
+from ...utils import suggest_typos
 
 
 @HOOKS.register_module()
+@suggest_typos
 class DeferredReweightHook(Hook):
     """Turn on class-balanced re-weighting from a given epoch or iteration.
 

@@ -12,6 +12,7 @@ from mmpretrain.registry import HOOKS
 
 from gala_mm.models.losses import GALALoss
 from .class_count_hook import shot_thresholds, unwrap_model
+from ...utils import suggest_typos
 
 
 def gala_losses(model) -> List[GALALoss]:
@@ -95,6 +96,7 @@ def check_ranks_consistent(model, iters_per_epoch: int) -> None:
 
 
 @HOOKS.register_module()
+@suggest_typos
 class GALAStatsHook(Hook):
     """Every ``interval`` epochs: log a summary of GALA's ``log theta``,
     send it to the visualizer backends (e.g. TensorBoard) and append the

@@ -7,6 +7,7 @@ from typing import List
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 from mmpretrain.registry import HOOKS
+from ...utils import suggest_typos
 
 
 def _fsync_dir(path: str) -> None:
@@ -21,6 +22,7 @@ def _fsync_dir(path: str) -> None:
 
 
 @HOOKS.register_module()
+@suggest_typos
 class SafeCheckpointHook(CheckpointHook):
     """mmengine's ``CheckpointHook`` with saves that cannot lose the last
     good checkpoint.

@@ -13,6 +13,7 @@ from mmpretrain.registry import METRICS
 
 from gala_mm.models.prs import prs_predict, rebalance
 from gala_mm.models.utils import check_class_counts, check_tau
+from ...utils import suggest_typos
 
 GROUPS = ('many', 'medium', 'few')
 
@@ -103,6 +104,7 @@ def _as_taus(values: Union[float, Sequence[float], None],
 
 
 @METRICS.register_module()
+@suggest_typos
 class LongTailAccuracy(BaseMetric):
     """Top-1, balanced and many/medium/few-shot accuracy.
 

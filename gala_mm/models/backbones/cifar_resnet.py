@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.models.backbones import ResNet_CIFAR
 from mmpretrain.models.backbones.resnet import BasicBlock, ResLayer
 from mmpretrain.registry import MODELS
+from ...utils import suggest_typos
 
 
 class PadShortcut(nn.Module):
@@ -32,6 +33,7 @@ class PadShortcut(nn.Module):
 
 
 @MODELS.register_module()
+@suggest_typos
 class CifarResNet(ResNet_CIFAR):
     """CIFAR ResNet with 3 stages of 16/32/64 channels (64-d features).
 

@@ -12,6 +12,7 @@ from mmpretrain.structures import DataSample
 
 from ..prs import rebalance
 from ..utils import check_tau
+from ...utils import suggest_typos
 
 
 def _with_num_classes(loss: dict, num_classes: int) -> dict:
@@ -32,6 +33,7 @@ def _with_num_classes(loss: dict, num_classes: int) -> dict:
 
 
 @MODELS.register_module()
+@suggest_typos
 class GALAHead(LinearClsHead):
     """Linear head trained with :class:`GALALoss`, with stored-prior PRS.
 

@@ -7,9 +7,11 @@ import torch.nn as nn
 from mmpretrain.models.heads import ClsHead
 from mmpretrain.models.heads.margin_head import NormProduct
 from mmpretrain.registry import MODELS
+from ...utils import suggest_typos
 
 
 @MODELS.register_module()
+@suggest_typos
 class NormedLinearClsHead(ClsHead):
     """Classification head whose logits are cosines.
 

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from mmengine.dist import all_reduce, is_distributed
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
+from ...utils import suggest_typos
 
 ADJUST_MODES = ('official', 'paper')
 ACCUMULATION_MODES = ('double', 'single')
@@ -41,12 +42,15 @@ class _LazyFaultContext:
     """What an error message needs about the inputs, computed (with host
     reads) only when an error is raised."""
 
-    def __init__(self, cls_score: torch.Tensor, label: torch.Tensor):
-        self._score, self._label = cls_score, label
+    def __init__(self, cls_score: torch.Tensor, label: torch.Tensor,
+                 sample_loss: Optional[torch.Tensor] = None):
+        self._score, self._label, self._loss = cls_score, label, sample_loss
 
     def __getitem__(self, key: str):
         if self._score is None:
             return '?'
+        if key == 'max_loss':
+            return f'{float(self._loss.detach().abs().max()):.3g}'
         if key == 'nan':
             return int(torch.isnan(self._score).sum())
         if key == 'inf':
@@ -56,6 +60,7 @@ class _LazyFaultContext:
 
 
 @MODELS.register_module()
+@suggest_typos
 class GALALoss(nn.Module):
     """Gradient-Aware Logit Adjustment loss.
 
@@ -131,8 +136,15 @@ class GALALoss(nn.Module):
                              'an integer >= 2.')
         for name, value in (('lambda_pos', lambda_pos),
                             ('lambda_neg', lambda_neg)):
-            if not math.isfinite(value):
-                raise ValueError(f'GALALoss: {name}={value} must be finite.')
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if isinstance(value, bool) or not (math.isfinite(number)
+                                               and number >= 0):
+                raise ValueError(
+                    f'GALALoss: {name}={value!r} must be a finite number >= '
+                    '0 (it scales log theta; 0 turns that part off).')
         if not (math.isfinite(eps) and eps > 0):
             raise ValueError(f'GALALoss: eps={eps} must be a positive number '
                              '(it keeps log(theta + eps) finite).')
@@ -146,6 +158,7 @@ class GALALoss(nn.Module):
             raise ValueError(f'GALALoss: reduction={reduction!r}, expected '
                              "'none', 'mean' or 'sum'.")
         self.num_classes = num_classes
+        self._last_warned_step = None
         self.lambda_pos = float(lambda_pos)
         self.lambda_neg = float(lambda_neg)
         self.eps = float(eps)
@@ -210,8 +223,8 @@ class GALALoss(nn.Module):
             local_pos_grad (torch.Tensor): Un-normalised per-class sums of
                 this process, shape ``(C,)``.
             local_count (int): Number of samples of this process.
-            local_faults (torch.Tensor): ``(2,)`` flags of this process:
-                non-finite loss, label out of range.
+            local_faults (torch.Tensor): ``(3,)`` flags of this process:
+                non-finite loss, label out of range, huge loss.
         """
         packed = torch.cat([
             local_pos_grad.to(torch.float64),
@@ -220,14 +233,29 @@ class GALALoss(nn.Module):
         ])
         if is_distributed():
             all_reduce(packed, op='sum')
-        self._raise_on_faults(packed[-2:], context)
-        step = (packed[:-3] / packed[-3].clamp_min(1)).to(self.theta.device)
+        self._raise_on_faults(packed[-3:], context)
+        step = (packed[:-4] / packed[-4].clamp_min(1)).to(self.theta.device)
         self.pos_grad_sum += step
         if self.accumulation == 'double':
             self.theta += self.pos_grad_sum
         else:
             self.theta.copy_(self.pos_grad_sum)
         self.num_updates += 1
+
+    def _warn_huge(self, context) -> None:
+        """Warn (at most every 100 steps) that the loss is exploding."""
+        step = int(self.num_updates) + 1
+        if (self._last_warned_step is not None
+                and step - self._last_warned_step < 100):
+            return
+        self._last_warned_step = step
+        from mmengine.logging import MMLogger
+        largest = context['max_loss'] if context is not None else '?'
+        MMLogger.get_current_instance().warning(
+            f'GALALoss: per-sample loss up to {largest} at training step '
+            f'{step}: training is diverging (non-finite values usually '
+            'follow). Lower the learning rate or enable gradient clipping '
+            '(optim_wrapper.clip_grad=dict(max_norm=...)).')
 
     # ------------------------------------------------------------------
     # loss
@@ -250,24 +278,34 @@ class GALALoss(nn.Module):
                 'GALALoss: soft targets must have the shape of the logits '
                 f'{tuple(cls_score.shape)}, got {tuple(label.shape)}.')
 
+    # A per-sample cross-entropy this large means logits ~1e4 apart: the
+    # run is diverging, NaN usually follows within a few steps.
+    HUGE_LOSS = 1e4
+
     def _fault_flags(self, sample_loss: torch.Tensor,
                      label: torch.Tensor) -> torch.Tensor:
-        """``(2,)`` device flags: a non-finite per-sample loss (a NaN or
+        """``(3,)`` device flags: a non-finite per-sample loss (a NaN or
         +Inf logit makes its row's loss non-finite), a label outside
-        ``[0, C)``. Computed without reading them on the host."""
-        nonfinite = ~torch.isfinite(sample_loss).all()
+        ``[0, C)``, a finite but huge loss (> ``HUGE_LOSS``). Computed
+        without reading them on the host."""
+        finite = torch.isfinite(sample_loss)
+        nonfinite = ~finite.all()
+        huge = (sample_loss.abs() > self.HUGE_LOSS).logical_and(finite).any()
         if label.dim() == 1 and label.numel():
             bad_label = ((label < 0) | (label >= self.num_classes)).any()
         else:
             bad_label = torch.zeros((), dtype=torch.bool,
                                     device=sample_loss.device)
-        return torch.stack([nonfinite, bad_label.to(nonfinite.device)])
+        return torch.stack(
+            [nonfinite, bad_label.to(nonfinite.device), huge])
 
     def _raise_on_faults(self, faults: torch.Tensor,
                          context: Optional['_LazyFaultContext']) -> None:
         """Read the (reduced) flags once; raise the error that names the
         fix. The details are computed only on failure."""
-        n_nonfinite, n_bad_label = faults.tolist()
+        n_nonfinite, n_bad_label, n_huge = faults.tolist()
+        if n_huge and not (n_nonfinite or n_bad_label):
+            self._warn_huge(context)
         if not (n_nonfinite or n_bad_label):
             return
         where = ''
@@ -354,7 +392,7 @@ class GALALoss(nn.Module):
             safe = label.clamp(0, self.num_classes - 1) if hard else label
             loss, nll = self._sample_losses(logits, safe)
             faults = self._fault_flags(loss, label)
-            context = _LazyFaultContext(cls_score, label)
+            context = _LazyFaultContext(cls_score, label, loss)
             if self.training and torch.is_grad_enabled():
                 if hard:
                     local = self._hard_pos_grad(safe, loss.detach(), weight)

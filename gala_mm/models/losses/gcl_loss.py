@@ -8,6 +8,7 @@ from mmpretrain.registry import MODELS
 
 from .class_counts import ClassCountsMixin
 from .ldam_loss import class_weighted_cross_entropy
+from ...utils import suggest_typos
 
 
 def gcl_cloud_sizes(class_counts: torch.Tensor) -> torch.Tensor:
@@ -46,6 +47,7 @@ def gcl_noise(shape: torch.Size, generator: Optional[torch.Generator] = None,
 
 
 @MODELS.register_module()
+@suggest_typos
 class GCLLoss(ClassCountsMixin, nn.Module):
     """Gaussian clouded logit (GCL) loss, the representation-learning stage.
 

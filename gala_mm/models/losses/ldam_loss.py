@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .class_counts import ClassCountsMixin
+from ...utils import suggest_typos
 
 
 def ldam_margins(class_counts: torch.Tensor,
@@ -81,6 +82,7 @@ def class_weighted_cross_entropy(logits: torch.Tensor,
 
 
 @MODELS.register_module()
+@suggest_typos
 class LDAMLoss(ClassCountsMixin, nn.Module):
     """Label-distribution-aware margin loss with deferred re-weighting.
 

@@ -11,9 +11,11 @@ from mmpretrain.registry import MODELS
 
 from ..utils import check_tau
 from .class_counts import ClassCountsMixin
+from ...utils import suggest_typos
 
 
 @MODELS.register_module()
+@suggest_typos
 class LogitAdjustLoss(ClassCountsMixin, nn.Module):
     """Cross-entropy on ``z + tau * log(pi)`` with ``pi`` the training prior.
 
@@ -71,6 +73,7 @@ class LogitAdjustLoss(ClassCountsMixin, nn.Module):
 
 
 @MODELS.register_module()
+@suggest_typos
 class BalancedSoftmaxLoss(LogitAdjustLoss):
     """Balanced Softmax: :class:`LogitAdjustLoss` with ``tau = 1``."""
 

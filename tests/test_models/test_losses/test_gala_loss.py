@@ -296,3 +296,28 @@ def test_statistics_stay_float64_under_autocast():
         out = loss(logits.bfloat16(), torch.randint(0, 6, (8, )))
     assert out.dtype == torch.float32
     assert loss.theta.dtype == torch.float64 and loss.theta.sum() > 0
+
+
+@pytest.mark.parametrize('value', [-0.1, 'abc', float('nan'), None, True])
+def test_lambdas_validated(value):
+    with pytest.raises(ValueError, match=r'lambda_pos=.*finite number >= 0'):
+        GALALoss(5, lambda_pos=value)
+    with pytest.raises(ValueError, match=r'lambda_neg=.*finite number >= 0'):
+        GALALoss(5, lambda_neg=value)
+    assert GALALoss(5, lambda_pos=0).lambda_pos == 0.0
+
+
+def test_exploding_loss_warns_before_nan(caplog):
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('gala_explode_test')
+    loss = GALALoss(4).train()
+    messages = []
+    logger.warning = messages.append
+    for scale in (1.0, 1e11, 1e20):
+        logits = torch.tensor([[scale, 0.0, 0.0, -scale]] * 2,
+                              requires_grad=True)
+        out = loss(logits, torch.tensor([3, 3]))
+        assert torch.isfinite(out)
+    assert len(messages) == 1  # rate-limited, not silent
+    assert 'training is diverging' in messages[0]
+    assert 'clip_grad' in messages[0] and '2e+11' in messages[0]
