@@ -5,6 +5,8 @@ custom_imports = dict(imports=['gala_mm'], allow_failed_imports=False)
 custom_hooks = [
     dict(type='ClassCountHook'),
     dict(type='GALAStatsHook', interval=1),
+    # --resume is bit-identical with augmentation and persistent workers
+    dict(type='ExactResumeHook'),
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),

@@ -13,5 +13,6 @@ model = dict(
                   scale=30.0, beta=0.9999)))
 custom_hooks = [
     dict(type='ClassCountHook'),
+    dict(type='ExactResumeHook'),
     dict(type='DeferredReweightHook', start_epoch=160),
 ]
