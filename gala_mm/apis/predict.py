@@ -9,8 +9,8 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from ..evaluation.metrics.long_tail_accuracy import shot_groups, summarize
-from ..models.prs import prs_predict
+from ..longtail import class_prior, prs_predict, shot_groups, summarize
+from ..models.heads.gala_head import raw_pred_score
 
 
 def init_runner(config: str,
@@ -59,7 +59,7 @@ def predict_scores(runner: Runner,
     scores, labels = [], []
     for batch in loader:
         for sample in model.test_step(batch):
-            raw = sample.get('raw_pred_score', sample.pred_score)
+            raw = raw_pred_score(sample)
             scores.append(raw.float().cpu())
             labels.append(int(sample.gt_label))
     return torch.stack(scores), torch.tensor(labels)
@@ -142,8 +142,7 @@ def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
     if 'head.prs_prior' not in state:
         raise KeyError('The checkpoint has no head.prs_prior: it was not '
                        'trained with GALAHead.')
-    prior = prior.double().flatten()
-    state['head.prs_prior'] = prior / prior.sum()
+    state['head.prs_prior'] = class_prior(prior)
     torch.save(ckpt, out)
 
 

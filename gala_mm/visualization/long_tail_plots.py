@@ -9,14 +9,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from ..evaluation.metrics.long_tail_accuracy import shot_groups  # noqa: E402
+from ..longtail import ShotGroups  # noqa: E402
 
 GROUP_COLORS = dict(many='#dbe9f6', medium='#fdf0d5', few='#f9dcdc')
 
 
-def _bins(order: np.ndarray, max_points: int) -> List[np.ndarray]:
-    """Split classes (sorted by frequency) into at most ``max_points``."""
-    if len(order) <= max_points:
+def _bins(order: np.ndarray, max_points: int,
+          bin_from: int = 50) -> List[np.ndarray]:
+    """One point per class below ``bin_from`` classes; from there on,
+    classes (sorted by frequency) averaged into ``max_points`` bins."""
+    if len(order) < bin_from or len(order) <= max_points:
         return [order[i:i + 1] for i in range(len(order))]
     return np.array_split(order, max_points)
 
@@ -24,11 +26,8 @@ def _bins(order: np.ndarray, max_points: int) -> List[np.ndarray]:
 def _shade_groups(ax, counts_sorted: np.ndarray, many_thr: int,
                   few_thr: int, bin_edges: List[int]) -> None:
     """Shade many/medium/few bands along the x axis (x = bin index)."""
-    for name, mask in (('many', counts_sorted > many_thr),
-                       ('medium', (counts_sorted >= few_thr) &
-                        (counts_sorted <= many_thr)),
-                       ('few', counts_sorted < few_thr)):
-        idx = np.flatnonzero(mask)
+    groups = ShotGroups.from_counts(counts_sorted, many_thr, few_thr)
+    for name, idx in groups.indices.items():
         if not len(idx):
             continue
         lo = np.searchsorted(bin_edges, idx[0], side='right') - 1
@@ -41,8 +40,10 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
                             class_counts: Sequence[int],
                             many_thr: int = 100,
                             few_thr: int = 20,
-                            max_points: int = 100,
-                            title: Optional[str] = None):
+                            max_points: int = 25,
+                            title: Optional[str] = None,
+                            class_names: Optional[Sequence[str]] = None,
+                            bin_from: int = 50):
     """Per-class accuracy against training frequency.
 
     Args:
@@ -50,9 +51,14 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
             (NaN for classes absent from the evaluation set), shape ``(C,)``.
         class_counts (Sequence[int]): Training images per class.
         many_thr, few_thr (int): Shot-group thresholds.
-        max_points (int): Classes are averaged into at most this many bins
-            (sorted by frequency), so C = 8142 stays readable.
+        max_points (int): From ``bin_from`` classes on, classes (sorted by
+            frequency) are averaged into this many bins, so CIFAR-100 and
+            C = 8142 stay readable. Defaults to 25.
         title (str, optional): Figure title.
+        class_names (Sequence[str], optional): Written under the x axis
+            when every class has its own point.
+        bin_from (int): Binning starts at this many classes. Defaults
+            to 50.
 
     Returns:
         matplotlib.figure.Figure: The figure (x: classes by frequency, left
@@ -60,10 +66,10 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
     """
     counts = np.asarray(class_counts)
     order = np.argsort(-counts, kind='stable')
-    bins = _bins(order, max_points)
+    bins = _bins(order, max_points, bin_from)
     edges = np.cumsum([0] + [len(b) for b in bins])[:-1].tolist()
     x = np.arange(len(bins))
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 4.8))
     _shade_groups(ax, counts[order], many_thr, few_thr, edges)
     for label, acc in runs.items():
         acc = np.asarray(acc, dtype=float)
@@ -77,6 +83,10 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
         f' ({len(order)} classes in {len(bins)} bins)')
     ax.set_xlabel('classes sorted by training frequency' + per_bin)
     ax.set_ylabel('accuracy (%)')
+    if class_names is not None and len(bins) == len(order):
+        ax.set_xticks(x)
+        ax.set_xticklabels([str(class_names[i]) for i in order],
+                           rotation=40, ha='right', fontsize=8)
     ax2 = ax.twinx()
     ax2.bar(x, [counts[b].mean() for b in bins], color='grey', alpha=0.35,
             width=0.8, label='training images')
@@ -84,7 +94,11 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
     ax2.set_ylabel('training images per class')
     ax.set_zorder(ax2.get_zorder() + 1)
     ax.patch.set_visible(False)
-    ax.legend(loc='upper right', fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    bars, bar_labels = ax2.get_legend_handles_labels()
+    # outside the data: right of the second y axis
+    ax.legend(handles + bars, labels + bar_labels, loc='upper left',
+              bbox_to_anchor=(1.09, 1.0), fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -126,11 +140,8 @@ def plot_gala_statistics(records: List[dict],
                     if counts else 'class index')
     left.set_ylabel('log(theta + eps)')
     left.legend(fontsize=8)
-    if counts:
-        groups = shot_groups(counts, many_thr, few_thr)
-    else:
-        thirds = np.array_split(np.arange(num_classes), 3)
-        groups = dict(head=thirds[0], middle=thirds[1], tail=thirds[2])
+    groups = ShotGroups.from_counts(counts, many_thr, few_thr,
+                                    num_classes=num_classes).indices
     for name, idx in groups.items():
         if len(idx):
             right.plot(all_epochs,

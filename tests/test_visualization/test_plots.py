@@ -8,21 +8,34 @@ from gala_mm.visualization import (plot_class_histogram,
                                    plot_per_class_accuracy)
 
 
-@pytest.mark.parametrize('num_classes', [10, 8142])
-def test_per_class_plot_any_class_count(tmp_path, num_classes):
+@pytest.mark.parametrize('num_classes,points', [(10, 10), (49, 49),
+                                                (100, 25), (8142, 25)])
+def test_per_class_plot_any_class_count(tmp_path, num_classes, points):
     counts = np.maximum(
         (1000 * 0.01**(np.arange(num_classes) / (num_classes - 1))).astype(
             int), 2)
     rng = np.random.RandomState(0)
     runs = {'CE': rng.rand(num_classes) * 100,
             'GALA + PRS': rng.rand(num_classes) * 100}
-    fig = plot_per_class_accuracy(runs, counts, max_points=100)
+    names = [f'class {i}' for i in range(num_classes)]
+    fig = plot_per_class_accuracy(runs, counts, class_names=names)
     ax = fig.axes[0]
     assert ax.get_ylabel() == 'accuracy (%)'
     assert 'training frequency' in ax.get_xlabel()
     assert len(ax.get_lines()) == 2
     n_points = len(ax.get_lines()[0].get_xdata())
-    assert n_points == min(num_classes, 100)  # binned for large C
+    assert n_points == points  # binned from 50 classes on
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    if num_classes < 50:  # class names, sorted by frequency
+        assert ticks[:2] == ['class 0', 'class 1']
+    else:
+        assert 'class 0' not in ticks
+    legend = ax.get_legend()
+    assert legend is not None
+    # the legend sits right of the axes (outside the data)
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.x0 > ax.get_window_extent().x1
     out = tmp_path / 'p.png'
     fig.savefig(out)
     w, h = Image.open(out).size

@@ -38,9 +38,13 @@ def parse_args(argv=None):
     parser.add_argument('--checkpoint', help='read class counts from it')
     parser.add_argument('--class-counts', help='JSON list of class counts')
     parser.add_argument('--config', help='count the training set of it')
-    parser.add_argument('--many-thr', type=int, default=100)
-    parser.add_argument('--few-thr', type=int, default=20)
-    parser.add_argument('--max-points', type=int, default=100)
+    parser.add_argument('--many-thr', type=int,
+                        help='default: the run\'s (checkpoint meta or '
+                        "config's LongTailAccuracy), else 100")
+    parser.add_argument('--few-thr', type=int,
+                        help='default: the run\'s, else 20')
+    parser.add_argument('--max-points', type=int, default=25,
+                        help='bins from 50 classes on')
     parser.add_argument('--out', default='per_class_accuracy.png',
                         help='.png or .svg')
     return parser.parse_args(argv)
@@ -59,6 +63,26 @@ def load_predictions(path: str):
     labels = torch.tensor([int(torch.as_tensor(r['gt_label']).reshape(-1)[0])
                            for r in results])
     return scores, labels
+
+
+def run_meta(args) -> dict:
+    """Class names and shot thresholds of the run (checkpoint meta, else
+    the config)."""
+    meta = {}
+    if args.checkpoint:
+        ckpt_meta = torch.load(args.checkpoint, map_location='cpu')['meta']
+        meta = dict(ckpt_meta.get('dataset_meta') or {})
+    if args.config:
+        from mmengine.config import Config
+
+        from gala_mm.engine import shot_thresholds
+        cfg = Config.fromfile(args.config)
+        meta.setdefault('shot_thresholds', list(shot_thresholds(cfg)))
+        classes = (cfg.train_dataloader.dataset.get('metainfo')
+                   or {}).get('classes')
+        if classes:
+            meta.setdefault('classes', classes)
+    return meta
 
 
 def class_counts_from(args):
@@ -102,8 +126,12 @@ def main(argv=None):
     if args.pred2:
         runs.update(runs_of(args.pred2, args.label2, args.prs_tau,
                             len(counts)))
-    fig = plot_per_class_accuracy(runs, counts, args.many_thr, args.few_thr,
-                                  args.max_points)
+    meta = run_meta(args)
+    many, few = meta.get('shot_thresholds') or (100, 20)
+    many = args.many_thr if args.many_thr is not None else many
+    few = args.few_thr if args.few_thr is not None else few
+    fig = plot_per_class_accuracy(runs, counts, many, few, args.max_points,
+                                  class_names=meta.get('classes'))
     fig.savefig(args.out, dpi=120)
     print(f'wrote {args.out}')
     return fig

@@ -49,9 +49,8 @@ from mmengine.config import Config, ConfigDict  # noqa: E402
 import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
                           validation_dataloader)
-from gala_mm.evaluation import (per_class_accuracy, shot_groups,  # noqa
-                                summarize)
-from gala_mm.models import prs_predict, rebalance  # noqa: E402
+from gala_mm.longtail import (la_predict, per_class_accuracy,  # noqa
+                              prs_predict, shot_groups, summarize)
 
 DEMO = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 RESULTS = osp.join(ROOT, 'docs/benchmarks/results/fmnist_lt')
@@ -135,9 +134,8 @@ def build_config(method: str, knob: Optional[float], factor: int,
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs,
                          val_interval=epochs + 1)
     # A checkpoint every epoch (only the last kept) so a killed run resumes.
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=1)
-    hooks = [dict(type='ClassCountHook')]
+    cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=1)
+    hooks = [dict(type='ClassCountHook'), dict(type='ExactResumeHook')]
     if method == 'gala':
         hooks.append(dict(type='GALAStatsHook', interval=1))
     if method == 'ldam_drw':  # official: epoch 160 of 200
@@ -182,8 +180,6 @@ def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
         val=predict_scores(runner, validation_dataloader(runner.cfg)),
         test=predict_scores(runner, runner.cfg.test_dataloader))
     groups = shot_groups(counts, MANY_THR, FEW_THR)
-    prior = torch.tensor(counts, dtype=torch.float64)
-    prior = prior / prior.sum()
     out = dict(raw={s: _metrics(sc.argmax(1).numpy(), lb.numpy(), groups)
                     for s, (sc, lb) in splits.items()})
     rules = dict(ce=('la', ), gala=('prs', )).get(method, ())
@@ -193,7 +189,7 @@ def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
             row = dict(tau=tau)
             for split, (scores, labels) in splits.items():
                 if rule == 'la':
-                    pred = rebalance(scores, prior, tau).argmax(1)
+                    pred = la_predict(scores, counts, tau)
                 else:
                     pred = prs_predict(scores, tau)
                 row[split] = _metrics(pred.numpy(), labels.numpy(), groups)

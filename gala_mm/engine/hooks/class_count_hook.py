@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from gala_mm.models.utils import check_class_counts
+from ...longtail import ShotGroups, check_class_counts
 from ...utils import suggest_typos
 
 
@@ -138,16 +138,13 @@ class ClassCountHook(Hook):
             'ClassCountHook (training set vs model.head.num_classes)')
         self.class_counts = [int(c) for c in counts.tolist()]
         self._push_to_model(runner)
-        many, few = shot_thresholds(runner.cfg)
-        many = self.many_thr if self.many_thr is not None else many
-        few = self.few_thr if self.few_thr is not None else few
+        many, few = self._thresholds(runner)
         c = np.asarray(self.class_counts)
+        groups = ShotGroups.from_counts(c, many, few)
         runner.logger.info(
             f'ClassCountHook: {len(c)} classes, {int(c.sum())} training '
             f'images, max {int(c.max())}, min {int(c.min())}, imbalance '
-            f'{c.max() / c.min():.1f}; many(>{many})={(c > many).sum()}, '
-            f'medium={((c >= few) & (c <= many)).sum()}, '
-            f'few(<{few})={(c < few).sum()}.')
+            f'{c.max() / c.min():.1f}; {groups.describe()}.')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = (checkpoint.get('meta') or {}).get('dataset_meta') or {}
@@ -170,12 +167,20 @@ class ClassCountHook(Hook):
             self._mismatch = (self._checkpoint_classes, num_classes)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """The training class counts and the config's shot thresholds go
+        into ``meta.dataset_meta`` (plain lists), for test runs and tools."""
         if self.class_counts is None:
             return
         meta = checkpoint.setdefault('meta', {})
         dataset_meta = dict(meta.get('dataset_meta') or {})
         dataset_meta['class_counts'] = list(self.class_counts)
+        dataset_meta['shot_thresholds'] = list(self._thresholds(runner))
         meta['dataset_meta'] = dataset_meta
+
+    def _thresholds(self, runner) -> tuple:
+        many, few = shot_thresholds(runner.cfg)
+        return (self.many_thr if self.many_thr is not None else many,
+                self.few_thr if self.few_thr is not None else few)
 
     def before_val(self, runner) -> None:
         self._push_to_metrics(runner, runner.val_loop)

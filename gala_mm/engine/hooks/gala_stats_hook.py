@@ -10,9 +10,10 @@ from mmengine.dist import all_gather, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
-from gala_mm.models.losses import GALALoss
-from .class_count_hook import shot_thresholds, unwrap_model
+from ...longtail import ShotGroups
+from ...models.losses import GALALoss
 from ...utils import suggest_typos
+from .class_count_hook import shot_thresholds, unwrap_model
 
 
 def gala_losses(model) -> List[GALALoss]:
@@ -30,21 +31,11 @@ def summarize_log_theta(log_theta: np.ndarray,
     first / middle / last third of the class indices (CIFAR-LT classes are
     sorted by frequency).
     """
-    c = len(log_theta)
-    if class_counts is not None:
-        counts = np.asarray(class_counts)
-        groups = dict(
-            many=counts > many_thr,
-            medium=(counts >= few_thr) & (counts <= many_thr),
-            few=counts < few_thr)
-    else:
-        idx = np.arange(c)
-        groups = dict(
-            head=idx < c / 3, middle=(idx >= c / 3) & (idx < 2 * c / 3),
-            tail=idx >= 2 * c / 3)
+    groups = ShotGroups.from_counts(class_counts, many_thr, few_thr,
+                                    num_classes=len(log_theta))
     out = {
-        f'log_theta_{name}': float(log_theta[mask].mean())
-        for name, mask in groups.items() if mask.any()
+        f'log_theta_{name}': float(log_theta[idx].mean())
+        for name, idx in groups.indices.items() if len(idx)
     }
     out['log_theta_min'] = float(log_theta.min())
     out['log_theta_max'] = float(log_theta.max())

@@ -11,87 +11,13 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from gala_mm.models.prs import prs_predict, rebalance
-from gala_mm.models.utils import check_class_counts, check_tau
+from ...models.heads.gala_head import raw_pred_score
+
+from ...longtail import (ShotGroups, check_class_counts, check_tau,
+                         format_shot_table, la_predict, per_class_accuracy,
+                         prs_predict, summarize)
+from ...longtail.shots import GROUPS
 from ...utils import suggest_typos
-
-GROUPS = ('many', 'medium', 'few')
-
-
-def shot_groups(class_counts: Sequence[float], many_thr: int = 100,
-                few_thr: int = 20) -> Dict[str, np.ndarray]:
-    """Split classes by training-image count.
-
-    many: ``count > many_thr``; medium: ``few_thr <= count <= many_thr``;
-    few: ``count < few_thr`` (the thresholds of Liu et al., 2019).
-
-    Returns:
-        dict[str, np.ndarray]: Class indices of each group (maybe empty).
-    """
-    counts = np.asarray(class_counts)
-    return dict(
-        many=np.flatnonzero(counts > many_thr),
-        medium=np.flatnonzero((counts >= few_thr) & (counts <= many_thr)),
-        few=np.flatnonzero(counts < few_thr))
-
-
-def per_class_accuracy(pred: np.ndarray, gt: np.ndarray,
-                       num_classes: int) -> np.ndarray:
-    """Accuracy of each class in percent; NaN for classes absent in ``gt``."""
-    total = np.bincount(gt, minlength=num_classes).astype(np.float64)
-    correct = np.bincount(
-        gt[pred == gt], minlength=num_classes).astype(np.float64)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.where(total > 0, 100.0 * correct / total, np.nan)
-
-
-def summarize(pred: np.ndarray, gt: np.ndarray, num_classes: int,
-              groups: Optional[Dict[str, np.ndarray]]) -> Dict[str, float]:
-    """top1, balanced (mean per-class) and per-group accuracy in percent.
-
-    A group with no classes (or no evaluated class) gets no key.
-    """
-    acc = per_class_accuracy(pred, gt, num_classes)
-    out = dict(
-        top1=float(100.0 * np.mean(pred == gt)),
-        balanced=float(np.nanmean(acc)))
-    for name, idx in (groups or {}).items():
-        values = acc[idx]
-        values = values[~np.isnan(values)]
-        if len(values):
-            out[name] = float(values.mean())
-    return out
-
-
-def format_shot_table(metrics: Dict[str, float],
-                      groups: Optional[Dict[str, np.ndarray]] = None,
-                      prefix: str = '') -> str:
-    """A plain-text table: one row per method (raw, prs..., la...)."""
-    rows = {}
-    for key, value in metrics.items():
-        key = key[len(prefix):] if prefix and key.startswith(prefix) else key
-        method, _, field = key.rpartition('_')
-        if field in ('top1', 'balanced') + GROUPS:
-            rows.setdefault(method or 'raw', {})[field] = value
-    cols = ('top1', 'balanced') + GROUPS
-    head = f"{'method':<12}" + ''.join(f'{c:>10}' for c in cols)
-    lines = [head, '-' * len(head)]
-    for method, vals in rows.items():
-        cells = []
-        for col in cols:
-            if col in vals:
-                cells.append(f'{vals[col]:>10.2f}')
-            elif groups is not None and col in groups and not len(
-                    groups[col]):
-                cells.append(f"{'no cls':>10}")
-            else:
-                cells.append(f"{'n/a':>10}")
-        lines.append(f'{method:<12}' + ''.join(cells))
-    if groups is not None:
-        lines.append('classes per group: ' + ', '.join(
-            f'{g}={len(groups[g])}' for g in GROUPS))
-    return '\n'.join(lines)
-
 
 def _as_taus(values: Union[float, Sequence[float], None],
              name: str) -> List[float]:
@@ -177,7 +103,7 @@ class LongTailAccuracy(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             result = dict(gt_label=int(sample['gt_label'].item()))
-            raw = sample.get('raw_pred_score', sample['pred_score'])
+            raw = raw_pred_score(sample)
             result['pred_label'] = int(sample['pred_label'].item())
             result['raw_label'] = int(raw.argmax().item())
             if self._needs_scores:
@@ -194,8 +120,8 @@ class LongTailAccuracy(BaseMetric):
         counts = self._resolve_counts(num_classes or self._num_classes(gt))
         num_classes = num_classes or (len(counts) if counts is not None else
                                       self._num_classes(gt))
-        groups = None if counts is None else shot_groups(
-            counts, self.many_thr, self.few_thr)
+        groups = None if counts is None else ShotGroups.from_counts(
+            counts, self.many_thr, self.few_thr).indices
         metrics = summarize(pred, gt, num_classes, groups)
         per_class = dict(raw=per_class_accuracy(pred, gt, num_classes))
         for tau in self.prs_tau:
@@ -210,8 +136,7 @@ class LongTailAccuracy(BaseMetric):
                 'LongTailAccuracy: la_tau needs the training class counts; '
                 "add dict(type='ClassCountHook') to custom_hooks.")
         for tau in self.la_tau:
-            prior = torch.as_tensor(counts / counts.sum())
-            p = rebalance(scores, prior, tau).argmax(1).numpy()
+            p = la_predict(scores, counts, tau).numpy()
             per_class[f'la{tau:g}'] = per_class_accuracy(p, gt, num_classes)
             metrics.update({
                 f'la{tau:g}_{k}': v

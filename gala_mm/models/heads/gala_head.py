@@ -10,8 +10,7 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..prs import rebalance
-from ..utils import check_tau
+from ...longtail import check_tau, class_prior, rebalance
 from ...utils import suggest_typos
 
 
@@ -30,6 +29,16 @@ def _with_num_classes(loss: dict, num_classes: int) -> dict:
             loss_cls.__init__).parameters:
         loss['num_classes'] = num_classes
     return loss
+
+
+def raw_pred_score(data_sample) -> torch.Tensor:
+    """The softmax of the plain logits of a prediction: ``raw_pred_score``
+    when a head re-balanced it (``GALAHead`` with ``prs_tau > 0``), else
+    ``pred_score``. Works on ``DataSample`` objects and on their dumps
+    (dicts, ``tools/test.py --out``)."""
+    get = data_sample.get
+    raw = get('raw_pred_score', None)
+    return get('pred_score') if raw is None else raw
 
 
 @MODELS.register_module()
@@ -97,10 +106,7 @@ class GALAHead(LinearClsHead):
         if prior.numel() != self.num_classes:
             raise ValueError(f'prior has {prior.numel()} classes, the head '
                              f'has num_classes={self.num_classes}.')
-        if not torch.isfinite(prior).all() or (prior <= 0).any():
-            raise ValueError('The PRS prior must be finite and > 0 for every '
-                             'class.')
-        self.prs_prior.copy_(prior / prior.sum())
+        self.prs_prior.copy_(class_prior(prior))
 
     def _get_predictions(self, cls_score: torch.Tensor,
                          data_samples: Optional[List[DataSample]]

@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 
 import torch
 
-from ..utils import check_class_counts
+from ...longtail import check_class_counts
 
 
 class ClassCountsMixin:

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
-from ..utils import check_tau
+from ...longtail import check_tau, class_prior
 from .class_counts import ClassCountsMixin
 from ...utils import suggest_typos
 
@@ -47,7 +47,7 @@ class LogitAdjustLoss(ClassCountsMixin, nn.Module):
     def log_prior(self) -> torch.Tensor:
         """``log(n_c / sum n)`` as float32, shape ``(C,)``."""
         counts = self.require_class_counts()
-        return (counts / counts.sum()).log().float()
+        return class_prior(counts).log().float()
 
     def forward(self,
                 cls_score: torch.Tensor,
