@@ -10,6 +10,9 @@ import torch
 from gala_mm.apis import best_tau, parse_taus, tau_at_grid_top, tau_sweep
 from ..conftest import REPO, run_tool
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 
 def test_parse_taus_and_best():
     assert parse_taus('0:1:0.25') == [0.0, 0.25, 0.5, 0.75, 1.0]

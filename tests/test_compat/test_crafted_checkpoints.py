@@ -15,6 +15,9 @@ import torch
 
 from gala_mm.compat import check_checkpoint_file, convert_trusted_checkpoint
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 try:  # numpy >= 2
     from numpy._core.multiarray import _reconstruct, scalar
 except ImportError:  # pragma: no cover

@@ -61,6 +61,7 @@ def test_converter_writes_cifar_layout(tiny_idx, tmp_path):
     assert len(test) == 30
 
 
+@pytest.mark.slow
 def test_converter_cli_missing_source(tmp_path):
     proc = run_tool([osp.join(REPO, 'tools/dataset_converters/'
                               'fashion_mnist_to_cifar.py'),

@@ -12,6 +12,9 @@ from PIL import Image
 
 from ..conftest import REPO, run_tool, tiny_config
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 TRAIN = osp.join(REPO, 'tools/train.py')
 TEST = osp.join(REPO, 'tools/test.py')
 COUNTS = dict(a=12, b=6, c=3)
@@ -60,7 +63,6 @@ def custom_run(tmp_path_factory):
     return tmp, cfg, proc
 
 
-@pytest.mark.slow
 def test_customdataset_model_reports_shots_in_a_fresh_test_run(custom_run):
     tmp, cfg, proc = custom_run
     # thresholds of the config's metric in the training log, too
@@ -73,7 +75,6 @@ def test_customdataset_model_reports_shots_in_a_fresh_test_run(custom_run):
     assert 'no training class counts' not in log
 
 
-@pytest.mark.slow
 def test_finetune_other_class_count_and_wrong_eval_config(
         custom_run, tiny_cifar10, tmp_path):
     tmp, _, _ = custom_run

@@ -15,6 +15,9 @@ from gala_mm.engine.hooks import sample_seed
 
 from ..conftest import REPO, tiny_config
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 TRAIN = osp.join(REPO, 'tools/train.py')
 RECIPE = """
 pipeline = [dict(type='RandomCrop', crop_size=32, padding=4),
@@ -56,7 +59,6 @@ def train(cfg, work_dir, resume=False, kill_after=None):
     return None
 
 
-@pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_is_bit_identical(tiny_cifar10,
                                                         tmp_path):
     cfg = tmp_path / 'cfg.py'
@@ -78,7 +80,6 @@ def test_sigkill_mid_epoch_then_resume_is_bit_identical(tiny_cifar10,
     assert theta.abs().sum() > 0
 
 
-@pytest.mark.slow
 def test_augmentation_actually_varies(tiny_cifar10, tmp_path):
     """The per-sample seeds keep augmentation random across samples and
     epochs (not one fixed crop)."""

@@ -20,6 +20,7 @@ def test_counts_of_wrapped_dataset_are_the_original(tiny_cifar10):
         dataset_class_counts(ds, num_classes=5)
 
 
+@pytest.mark.slow
 def test_class_balanced_and_sampler_keep_original_counts(tiny_cifar10,
                                                        tmp_path):
     cfg = tmp_path / 'cfg.py'
@@ -36,6 +37,7 @@ def test_class_balanced_and_sampler_keep_original_counts(tiny_cifar10,
     assert 'ClassCountHook: 10 classes, 240 training images, max 60' in log
 
 
+@pytest.mark.slow
 def test_num_classes_mismatch_is_a_clear_error(tiny_cifar10, tmp_path):
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(tiny_config(tiny_cifar10, epochs=1) +

@@ -12,6 +12,9 @@ import torch.multiprocessing as mp
 from gala_mm.engine.hooks import GALAStatsHook
 from gala_mm.engine.hooks.gala_stats_hook import check_ranks_consistent
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 
 def free_port():
     with socket.socket() as s:

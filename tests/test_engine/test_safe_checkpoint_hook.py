@@ -15,6 +15,9 @@ from gala_mm.compat import is_intact_checkpoint, resume_checkpoint
 
 from ..conftest import REPO, run_tool, tiny_config
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 TRAIN = osp.join(REPO, 'tools/train.py')
 
 

@@ -1,9 +1,13 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 import os.path as osp
 
+import pytest
 from PIL import Image
 
 from ..conftest import REPO, run_tool, tiny_config
+
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
 
 ANALYSIS = osp.join(REPO, 'tools/analysis')
 

@@ -8,6 +8,9 @@ from PIL import Image
 
 from ..conftest import REPO, run_tool, write_cifar10
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 BENCH = osp.join(REPO, 'tools/benchmark')
 
 

@@ -2,8 +2,12 @@
 import json
 import os.path as osp
 
+import pytest
 from gala_mm.datasets import parse_file_list
 from ..conftest import REPO, run_tool
+
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
 
 
 def test_inat_json_to_list(tmp_path):

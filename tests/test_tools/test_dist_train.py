@@ -5,9 +5,13 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from ..conftest import REPO, tiny_config
+
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
 
 
 def free_port():

@@ -8,7 +8,11 @@ import socket
 import subprocess
 import sys
 
+import pytest
 from ..conftest import REPO, run_tool, tiny_config, write_cifar100
+
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
 
 TRAIN = osp.join(REPO, 'tools/train.py')
 

@@ -11,6 +11,9 @@ from gala_mm.apis.fold_prs import fold_prs_state_dict
 
 from ..conftest import REPO, run_tool
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 CONFIG = osp.join(REPO, 'configs/gala/resnet32_fmnist_lt_demo.py')
 TOOL = osp.join(REPO, 'tools/deployment/fold_prs.py')
 
@@ -55,7 +58,6 @@ def test_bias_hand_written():
         fold_prs_state_dict(state, 1.0)
 
 
-@pytest.mark.slow
 def test_folded_model_equals_prs_head(gala_checkpoint, tmp_path):
     from mmpretrain.apis import ImageClassificationInferencer, init_model
     out_dir = tmp_path / 'folded'

@@ -12,6 +12,9 @@ import pytest
 
 from ..conftest import REPO, run_tool, tiny_config, write_cifar10
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope='module')
 def lt_data(tmp_path_factory):

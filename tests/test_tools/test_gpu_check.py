@@ -13,8 +13,10 @@ from gala_mm.datasets.fashion_mnist import IDX_FILES
 from ..conftest import REPO
 from ..test_datasets.test_fashion_mnist import write_idx
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
 
-@pytest.mark.slow
+
 def test_gpu_check_dry_run(tmp_path):
     src = tmp_path / 'gz'
     src.mkdir()

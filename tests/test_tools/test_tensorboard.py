@@ -6,6 +6,9 @@ import pytest
 
 from ..conftest import REPO, run_tool, tiny_config
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 
 def test_tensorboard_switch(tiny_cifar10, tmp_path):
     pytest.importorskip('tensorboard')  # optional extra: gala-mm[tensorboard]

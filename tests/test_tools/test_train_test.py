@@ -9,6 +9,9 @@ import torch
 
 from ..conftest import REPO, run_tool, tiny_config
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 TRAIN = osp.join(REPO, 'tools/train.py')
 # tiny_config: IF10 of 60 images/class -> 240 images, batch 32 -> 8 iters
 ITERS = -(-sum(int(60 * 0.1**(i / 9)) for i in range(10)) // 32)

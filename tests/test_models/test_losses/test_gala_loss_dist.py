@@ -10,6 +10,9 @@ import torch.multiprocessing as mp
 
 from gala_mm.models.losses import GALALoss
 
+# End-to-end (subprocesses, training, several processes).
+pytestmark = pytest.mark.slow
+
 C, B, STEPS = 6, 8, 20
 
 
