@@ -1,79 +1,33 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Test a checkpoint with mmpretrain's Runner (same arguments as
-mmpretrain's tools/test.py)."""
-import argparse
-import os
+"""Test a checkpoint: mmpretrain's tools/test.py (every argument: --out,
+--show-dir, --tta, ...), extended with the plugin's checkpoint check."""
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
+from gala_mm.apis.mmpretrain_tools import (mmpretrain_tool,  # noqa: E402
+                                           parse_with)
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
                             setup_cpu_distributed)
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
+from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+
+MM_TEST = mmpretrain_tool('test')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Evaluate a classifier checkpoint')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir', help='the directory to save evaluation results')
-    parser.add_argument('--out', help='the file to save the predictions '
-                        '(.pkl) or metrics (.json/.yaml)')
-    parser.add_argument(
-        '--out-item',
-        choices=['metrics', 'pred'],
-        help='To output whether metrics or predictions. Defaults to '
-        'output predictions.')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='enable automatic-mixed-precision test')
-    parser.add_argument(
-        '--no-pin-memory',
-        action='store_true',
-        help='whether to disable the pin_memory option in dataloaders.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    """mmpretrain's own arguments of ``tools/test.py``, all of them."""
+    return parse_with(MM_TEST.parse_args, 'test.py', argv)
 
 
 def merge_args(cfg: Config, args) -> Config:
-    """Merge the command-line arguments into the config."""
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
-    if args.amp:
-        cfg.test_cfg.fp16 = True
-    if cfg.get('test_dataloader') is not None:
-        cfg.test_dataloader.setdefault('pin_memory', not args.no_pin_memory)
-        cfg.test_dataloader.setdefault('collate_fn',
-                                       dict(type='default_collate'))
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    return cfg
+    """mmpretrain's ``merge_args`` (work dir, --amp, --show*, --tta,
+    dataloader defaults, --cfg-options)."""
+    return MM_TEST.merge_args(cfg, args)
 
 
 def main(argv=None):
@@ -88,7 +42,10 @@ def main(argv=None):
         'directory are its epoch_*.pth / iter_*.pth files)')
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
     if args.out and args.out_item in ['pred', None]:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))

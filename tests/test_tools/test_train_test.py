@@ -120,3 +120,44 @@ def test_load_from_plain_linear_head_and_back(trained, tiny_cifar10,
     proc = run_tool([TEST, str(ce_cfg), str(work / 'wd' / 'epoch_2.pth'),
                      '--work-dir', str(tmp_path / 'dep')])
     assert 'lt/top1' in proc.stdout + proc.stderr
+
+
+def test_tools_take_every_mmpretrain_argument():
+    """Our tools parse with mmpretrain 1.2's own parsers."""
+    import importlib.util
+
+    def load(path):
+        spec = importlib.util.spec_from_file_location('t', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    test_tool = load(TEST)
+    args = test_tool.parse_args([
+        'c.py', 'x.pth', '--show-dir', 'vis', '--show', '--interval', '3',
+        '--wait-time', '0.5', '--tta', '--amp', '--no-pin-memory',
+        '--out', 'p.pkl', '--out-item', 'pred', '--launcher', 'pytorch'])
+    assert args.show_dir == 'vis' and args.tta and args.interval == 3
+    train_tool = load(TRAIN)
+    args = train_tool.parse_args([
+        'c.py', '--resume', '--amp', '--no-validate', '--auto-scale-lr',
+        '--no-pin-memory', '--no-persistent-workers', '--cfg-options',
+        'a=1', '--launcher', 'slurm', '--local-rank', '1'])
+    assert args.resume == 'auto' and args.auto_scale_lr
+
+
+def test_test_tool_tta_and_show_dir(trained, tmp_path):
+    work, cfg, _ = trained
+    extra = open(cfg).read() + (
+        "\ndefault_hooks['visualization'] = dict(type='VisualizationHook', "
+        "enable=False)\n")
+    cfg2 = tmp_path / 'cfg.py'
+    cfg2.write_text(extra)
+    ckpt = str(work / 'wd' / 'epoch_2.pth')
+    proc = run_tool([TEST, str(cfg2), ckpt, '--work-dir',
+                     str(tmp_path / 't'), '--tta'])
+    assert 'lt/balanced' in proc.stdout + proc.stderr
+    # (mmpretrain's VisualizationHook cannot draw TTA batches: separately)
+    run_tool([TEST, str(cfg2), ckpt, '--work-dir', str(tmp_path / 's'),
+              '--show-dir', str(tmp_path / 'vis'), '--interval', '50'])
+    assert len(list((tmp_path / 'vis').rglob('*.png'))) >= 1
