@@ -93,7 +93,20 @@ class LongTailCIFARMixin:
     def load_data_list(self) -> List[dict]:
         if not self.download and not self._check_integrity():
             raise self._missing_data_error()
-        data_list = super().load_data_list()
+        try:
+            data_list = super().load_data_list()
+        except OSError as e:  # URLError, DNS, TLS, connection refused...
+            if not self.download or self._check_integrity():
+                raise
+            folder = osp.join(self.data_prefix['root'], self.base_folder)
+            raise RuntimeError(
+                f'{type(self).__name__}: downloading CIFAR into {folder!r} '
+                f'failed ({e}). Without internet: put the extracted '
+                f'{self.base_folder!r} folder under data_root and set '
+                'download=False, e.g. --cfg-options '
+                'train_dataloader.dataset.download=False '
+                'train_dataloader.dataset.data_root=DIR (same for '
+                'val_dataloader / test_dataloader).') from None
         self._metainfo['class_counts'] = self.class_counts
         self._metainfo['imbalance_factor'] = self.imbalance_factor
         if self.lt_split == 'test':

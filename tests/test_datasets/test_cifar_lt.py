@@ -105,3 +105,19 @@ def test_validation_split_is_held_out_and_balanced(tmp_path):
         LongTailCIFAR10(split='val', **dict(kw, val_per_class=0))
     with pytest.raises(ValueError, match="split='nope'"):
         LongTailCIFAR10(split='nope', **kw)
+
+
+def test_download_without_internet_names_the_fix(tmp_path, monkeypatch):
+    import urllib.error
+
+    import mmpretrain.datasets.cifar as mm_cifar
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError('[Errno -3] Temporary failure in name '
+                                    'resolution')
+
+    monkeypatch.setattr(mm_cifar, 'download_and_extract_archive', offline)
+    with pytest.raises(RuntimeError, match=r"downloading CIFAR into .* "
+                       r"failed .*download=False.*data_root=DIR"):
+        LongTailCIFAR100(data_root=str(tmp_path), imbalance_factor=100,
+                         download=True)
