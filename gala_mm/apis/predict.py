@@ -2,15 +2,13 @@
 """Collect predictions of a checkpoint on a split, and sweep PRS's tau."""
 import copy
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, TestLoop
 
 from ..longtail import class_prior, prs_predict, shot_groups, summarize
-from ..models.heads.gala_head import raw_pred_score
 
 
 def init_runner(config: str,
@@ -23,7 +21,8 @@ def init_runner(config: str,
         config (str): Config file.
         checkpoint (str): Checkpoint file.
         cfg_options (dict, optional): Overrides, as ``--cfg-options``.
-        work_dir (str, optional): Defaults to a temporary directory.
+        work_dir (str, optional): Logs go there; defaults to
+            ``./work_dirs/<config name>``, as ``tools/test.py``.
 
     Returns:
         Runner: ``runner.model`` holds the checkpoint's weights.
@@ -33,7 +32,8 @@ def init_runner(config: str,
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    cfg.work_dir = work_dir or tempfile.mkdtemp(prefix='gala_mm_')
+    cfg.work_dir = work_dir or osp.join(
+        './work_dirs', osp.splitext(osp.basename(config))[0])
     cfg.load_from = None
     cfg.launcher = 'none'
     runner = Runner.from_cfg(cfg)
@@ -41,28 +41,28 @@ def init_runner(config: str,
     return runner
 
 
-@torch.no_grad()
 def predict_scores(runner: Runner,
                    dataloader_cfg: dict) -> Tuple[torch.Tensor, torch.Tensor]:
     """Plain softmax scores and labels of every image of a split.
 
-    Uses ``raw_pred_score`` when the head re-balances, so the scores are
-    always those of the plain logits.
+    Runs mmengine's ``TestLoop`` (hooks, progress log, DDP result
+    collection) with the ``LongTailAccuracy`` metric, the same evaluation
+    path as ``tools/test.py``, and takes the scores the metric collected
+    (``raw_pred_score`` when the head re-balances, so always those of the
+    plain logits).
 
     Returns:
         tuple[torch.Tensor, torch.Tensor]: ``(N, C)`` float32 scores and
-        ``(N,)`` labels.
+        ``(N,)`` labels (on rank 0; ``(None, None)`` on other ranks).
     """
-    loader = runner.build_dataloader(copy.deepcopy(dataloader_cfg))
-    model = runner.model
-    model.eval()
-    scores, labels = [], []
-    for batch in loader:
-        for sample in model.test_step(batch):
-            raw = raw_pred_score(sample)
-            scores.append(raw.float().cpu())
-            labels.append(int(sample.gt_label))
-    return torch.stack(scores), torch.tensor(labels)
+    loop = TestLoop(runner, copy.deepcopy(dataloader_cfg),
+                    [dict(type='LongTailAccuracy', keep_scores=True)])
+    if not getattr(runner, '_gala_run_started', False):
+        runner.call_hook('before_run')  # as Runner.test() (log files...)
+        runner._gala_run_started = True
+    loop.run()
+    kept = loop.evaluator.metrics[0].kept_scores
+    return kept if kept is not None else (None, None)
 
 
 def validation_dataloader(cfg: Config,

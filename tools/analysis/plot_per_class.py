@@ -22,8 +22,8 @@ import mmengine  # noqa: E402
 import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.evaluation import per_class_accuracy  # noqa: E402
-from gala_mm.models import prs_predict  # noqa: E402
+from gala_mm.longtail import per_class_accuracy, prs_predict  # noqa: E402
+from gala_mm.models.heads import raw_pred_score  # noqa: E402
 from gala_mm.visualization import plot_per_class_accuracy  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def load_predictions(path: str):
         raise ValueError(f'{path}: not a prediction dump of tools/test.py '
                          '--out (no pred_score).')
     scores = torch.stack([
-        torch.as_tensor(r.get('raw_pred_score', r['pred_score'])).float()
+        torch.as_tensor(raw_pred_score(r)).float()
         for r in results
     ])
     labels = torch.tensor([int(torch.as_tensor(r['gt_label']).reshape(-1)[0])
