@@ -1,13 +1,15 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .gala_loss import GALALoss, logsumexp_excluding_each
 from .gcl_loss import GCLLoss, gcl_cloud_sizes, gcl_noise
-from .ldam_loss import (LDAMLoss, class_weighted_cross_entropy,
-                        effective_number_weights, ldam_margins)
+from .cosine_loss import ScaledCosineLoss
+from .ldam_loss import LDAMLoss
+from .ldam_maths import (class_weighted_cross_entropy,
+                         effective_number_weights, ldam_margins)
 from .logit_adjust_loss import BalancedSoftmaxLoss, LogitAdjustLoss
 
 __all__ = [
     'GALALoss', 'logsumexp_excluding_each', 'LogitAdjustLoss',
     'BalancedSoftmaxLoss', 'LDAMLoss', 'GCLLoss', 'ldam_margins',
     'effective_number_weights', 'class_weighted_cross_entropy',
-    'gcl_cloud_sizes', 'gcl_noise'
+    'gcl_cloud_sizes', 'gcl_noise', 'ScaledCosineLoss'
 ]

@@ -3,12 +3,10 @@
 from typing import Optional
 
 import torch
-import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from .class_counts import ClassCountsMixin
-from .ldam_loss import class_weighted_cross_entropy
 from ...utils import suggest_typos
+from .cosine_loss import ScaledCosineLoss
 
 
 def gcl_cloud_sizes(class_counts: torch.Tensor) -> torch.Tensor:
@@ -48,7 +46,7 @@ def gcl_noise(shape: torch.Size, generator: Optional[torch.Generator] = None,
 
 @MODELS.register_module()
 @suggest_typos
-class GCLLoss(ClassCountsMixin, nn.Module):
+class GCLLoss(ScaledCosineLoss):
     """Gaussian clouded logit (GCL) loss, the representation-learning stage.
 
     During training every cosine logit ``z_ij`` is lowered by a random
@@ -80,17 +78,12 @@ class GCLLoss(ClassCountsMixin, nn.Module):
                  class_counts: Optional[list] = None,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
         if not noise_mul >= 0:
             raise ValueError(f'GCLLoss: noise_mul={noise_mul} must be >= 0.')
-        if not scale > 0:
-            raise ValueError(f'GCLLoss: scale={scale} must be > 0.')
+        super().__init__(num_classes, scale, class_counts, reduction,
+                         loss_weight)
         self.noise_mul = noise_mul
         self.margin = margin
-        self.scale = scale
-        self.reduction = reduction
-        self.loss_weight = loss_weight
-        self._init_class_counts(num_classes, class_counts)
 
     def cloud_sizes(self) -> torch.Tensor:
         """Per-class cloud sizes (float64, ``(C,)``)."""
@@ -107,29 +100,7 @@ class GCLLoss(ClassCountsMixin, nn.Module):
                 torch.full_like(logits[:, :1], -self.margin))
         return logits
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
-        """Args:
-            cls_score (torch.Tensor): Cosine logits ``(N, C)``.
-            label (torch.Tensor): Class indices ``(N,)``.
-            weight (torch.Tensor, optional): Per-sample weights ``(N,)``.
-            avg_factor (float, optional): Ignored (mean over samples, or
-                over their weights).
-            reduction_override (str, optional): Overrides ``reduction``.
-        """
-        if label.dim() != 1:
-            raise ValueError('GCLLoss needs hard labels; it does not '
-                             'support Mixup/CutMix soft targets.')
-        reduction = reduction_override or self.reduction
-        logits = cls_score.float()
-        if self.training:
-            noise = gcl_noise(logits.shape, device=logits.device)
-            logits = self.clouded_logits(logits, label, noise)
-        loss = class_weighted_cross_entropy(self.scale * logits, label,
-                                            None, weight, reduction)
-        return self.loss_weight * loss
+    def train_logits(self, logits: torch.Tensor,
+                     label: torch.Tensor) -> torch.Tensor:
+        noise = gcl_noise(logits.shape, device=logits.device)
+        return self.clouded_logits(logits, label, noise)
