@@ -11,7 +11,8 @@ import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
 from gala_mm.apis.mmpretrain_tools import (mmpretrain_tool,  # noqa: E402
                                            parse_with)
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
-                            resume_checkpoint, setup_cpu_distributed)
+                            check_work_dir_writable, resume_checkpoint,
+                            setup_cpu_distributed)
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -66,6 +67,7 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    check_work_dir_writable(cfg.work_dir)
     resolve_resume(cfg, args)
     if cfg.get('load_from'):
         check_checkpoint_file(

@@ -122,3 +122,15 @@ def test_missing_checkpoint_hints(tmp_path, tiny_cifar10):
     assert proc.returncode != 0
     assert 'check the CHECKPOINT argument' in proc.stderr
     assert '--resume' not in proc.stderr.splitlines()[-1]
+
+
+def test_unwritable_work_dir_is_named(tiny_cifar10, tmp_path):
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_cifar10))
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a directory')
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(blocker / 'wd')],
+                    check=False)
+    assert proc.returncode != 0
+    assert 'Cannot write to the work directory' in proc.stderr
+    assert 'pass another --work-dir' in proc.stderr
