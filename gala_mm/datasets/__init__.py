@@ -5,10 +5,13 @@ from .file_list import (FileListError, ImageNetLT, INaturalist2018,
 from .transforms import CIFAR10AutoAugment, cifar10_policies
 from .long_tail import (check_imbalance_factor, exponential_profile,
                         hold_out_per_class, sample_per_class)
+from .samplers import ClassBalancedSampler
+from .wrappers import unwrap_dataset
 
 __all__ = [
     'LongTailCIFAR10', 'LongTailCIFAR100', 'LongTailFileList', 'ImageNetLT',
     'PlacesLT', 'INaturalist2018', 'FileListError', 'parse_file_list',
     'check_imbalance_factor', 'exponential_profile', 'sample_per_class',
-    'hold_out_per_class', 'CIFAR10AutoAugment', 'cifar10_policies'
+    'hold_out_per_class', 'CIFAR10AutoAugment', 'cifar10_policies',
+    'ClassBalancedSampler', 'unwrap_dataset'
 ]

@@ -7,17 +7,9 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
+from ...datasets.wrappers import unwrap_dataset
 from ...longtail import ShotGroups, check_class_counts
 from ...utils import suggest_typos
-
-
-def unwrap_dataset(dataset):
-    """The original dataset under mmengine's wrappers (ClassBalanced,
-    Repeat...), so counts are those of the long-tailed split itself."""
-    while hasattr(dataset, 'dataset') and not hasattr(dataset,
-                                                      'get_gt_labels'):
-        dataset = dataset.dataset
-    return dataset
 
 
 def dataset_class_counts(dataset, num_classes: Optional[int] = None):

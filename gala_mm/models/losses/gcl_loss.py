@@ -65,6 +65,10 @@ class GCLLoss(ScaledCosineLoss):
         margin (float): Margin subtracted from the target logit.
             Defaults to 0 (official CIFAR setting).
         scale (float): Logit scale ``s``. Defaults to 30.
+        focal_gamma (float): With ``> 0``, the classifier re-training
+            stage's focal weighting ``(1 - p_y)^gamma`` of each sample's
+            loss (``p_y`` detached), averaged over the batch. Defaults to 0
+            (stage 1).
         class_counts (list[int], optional): Set by ``ClassCountHook``.
         reduction (str): Defaults to ``'mean'``.
         loss_weight (float): Defaults to 1.0.
@@ -75,11 +79,16 @@ class GCLLoss(ScaledCosineLoss):
                  noise_mul: float = 0.5,
                  margin: float = 0.0,
                  scale: float = 30.0,
+                 focal_gamma: float = 0.0,
                  class_counts: Optional[list] = None,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
         if not noise_mul >= 0:
             raise ValueError(f'GCLLoss: noise_mul={noise_mul} must be >= 0.')
+        if not focal_gamma >= 0:
+            raise ValueError(
+                f'GCLLoss: focal_gamma={focal_gamma} must be >= 0.')
+        self.focal_gamma = focal_gamma
         super().__init__(num_classes, scale, class_counts, reduction,
                          loss_weight)
         self.noise_mul = noise_mul
@@ -104,3 +113,23 @@ class GCLLoss(ScaledCosineLoss):
                      label: torch.Tensor) -> torch.Tensor:
         noise = gcl_noise(logits.shape, device=logits.device)
         return self.clouded_logits(logits, label, noise)
+
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
+        """As :meth:`ScaledCosineLoss.forward`; in training with
+        ``focal_gamma > 0`` each sample's loss is focal-weighted."""
+        if not (self.training and self.focal_gamma):
+            return super().forward(cls_score, label, weight, avg_factor,
+                                   reduction_override, **kwargs)
+        per = super().forward(cls_score, label, weight,
+                              reduction_override='none') / self.loss_weight
+        focal = (1.0 - torch.exp(-per.detach())).pow(self.focal_gamma) * per
+        reduction = reduction_override or self.reduction
+        if reduction == 'none':
+            return self.loss_weight * focal
+        total = focal.sum()
+        return self.loss_weight * (total if reduction == 'sum' else
+                                   total / focal.numel())

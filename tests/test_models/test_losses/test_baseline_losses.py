@@ -169,3 +169,21 @@ def test_gcl_hand_written_numbers():
         gcl(cos, torch.rand(1, 3))
     with pytest.raises(ValueError, match='noise_mul'):
         MODELS.build(dict(type='GCLLoss', num_classes=3, noise_mul=-1))
+
+
+def test_gcl_stage2_focal_weighting():
+    """Official stage 2: focal_loss(F.cross_entropy(s * out, y,
+    reduction='none'), gamma) with p = exp(-CE) detached, mean over N."""
+    gcl = MODELS.build(dict(type='GCLLoss', num_classes=3, noise_mul=0.0,
+                            margin=0.1, scale=20.0, focal_gamma=1.0,
+                            class_counts=[100, 10, 1]))
+    cos = torch.tensor([[0.5, 0.2, -0.1], [0.1, 0.3, 0.2]])
+    y = torch.tensor([0, 2])
+    out = cos.clone()
+    out[torch.arange(2), y] -= 0.1
+    ce = F.cross_entropy(20 * out, y, reduction='none')
+    expected = ((1 - torch.exp(-ce)) * ce).mean()
+    assert gcl(cos, y).item() == pytest.approx(expected.item(), rel=1e-5)
+    # sample 0: target 0.4 vs 0.2, -0.1 -> CE = log(1 + e^-4 + e^-10)
+    ce0 = math.log(1 + math.exp(-4.0) + math.exp(-10.0))
+    assert ce[0].item() == pytest.approx(ce0, rel=1e-5)

@@ -1,0 +1,22 @@
+# Baseline: GCL stage 2 (Li et al., CVPR 2022), classifier re-balancing as
+# the official CIFAR script: the stage-1 GCL model with its backbone frozen
+# (weights and BN statistics), the cosine classifier re-trained for 30
+# epochs with class-balanced sampling and GCLLoss(margin 0.1, s = 20,
+# noise_mul 0.5, focal gamma 1). Pass the stage-1 checkpoint:
+#   --cfg-options load_from=work_dirs/resnet32_cifar100lt_gcl/epoch_200.pth
+_base_ = ['./resnet32_cifar100lt_gcl.py']
+model = dict(
+    backbone=dict(frozen_stages=3, norm_eval=True),
+    head=dict(
+        loss=dict(noise_mul=0.5, margin=0.1, scale=20.0, focal_gamma=1.0)))
+train_dataloader = dict(sampler=dict(_delete_=True,
+                                     type='ClassBalancedSampler'))
+max_epochs = 30
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.2, momentum=0.9, weight_decay=2e-4))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=0.0,
+         by_epoch=True, begin=0, end=max_epochs),
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+default_hooks = dict(checkpoint=dict(interval=5))
