@@ -51,7 +51,8 @@ def fail_second_save(runner, exc):
 
 
 def test_default_runtime_uses_the_safe_hook():
-    cfg = Config.fromfile(osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'))
     assert cfg.default_hooks.checkpoint.type == 'SafeCheckpointHook'
 
 

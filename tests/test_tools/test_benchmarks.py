@@ -26,7 +26,8 @@ def test_accuracy_quick(small_lt_root, tmp_path):
              timeout=600)
     report = (tmp_path / 'report_compare.md').read_text()
     for method in ('| CE |', '| LA post-hoc | τ', '| Balanced Softmax |',
-                   '| LDAM-DRW |', '| GCL | noise_mul=', '| GALA | lambda_pos=',
+                   '| LDAM-DRW |', '| GCL | noise_mul=',
+                   '| GALA | lambda_pos=',
                    '| GALA + PRS | lambda_pos='):
         assert method in report
     assert 'Best baseline' in report

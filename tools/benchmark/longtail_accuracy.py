@@ -424,7 +424,8 @@ def compare_report(results: Dict[str, dict], factor: int, epochs: int,
 def curve_report(results: Dict[str, dict], args) -> tuple:
     lines = [f'### Learning curve: IF{args.ifs[0]}, seed {args.seeds[0]}, '
              'balanced accuracy on the validation split', '',
-             '| epochs | CE | GALA | GALA + PRS (val τ) |', '|---|---|---|---|']
+             '| epochs | CE | GALA | GALA + PRS (val τ) |',
+             '|---|---|---|---|']
     curve = {}
     for epochs in args.epochs:
         cells = []

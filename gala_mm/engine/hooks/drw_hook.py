@@ -49,8 +49,9 @@ class DeferredReweightHook(Hook):
         for module in unwrap_model(runner.model).modules():
             if hasattr(module, 'reweight') and module.reweight != on:
                 module.reweight = on
+                state = 'on' if on else 'off'
                 runner.logger.info(
-                    f'DeferredReweightHook: re-weighting {"on" if on else "off"}'
+                    f'DeferredReweightHook: re-weighting {state}'
                     f' for {type(module).__name__} at epoch {runner.epoch}, '
                     f'iteration {runner.iter}.')
 

@@ -52,8 +52,9 @@ class SeedPerSample:
 
 
 def _loader(loop) -> Optional[torch.utils.data.DataLoader]:
-    return getattr(loop, 'dataloader', None) if isinstance(loop,
-                                                            BaseLoop) else None
+    if not isinstance(loop, BaseLoop):
+        return None
+    return getattr(loop, 'dataloader', None)
 
 
 def _innermost_pipeline(dataset):

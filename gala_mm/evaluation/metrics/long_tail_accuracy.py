@@ -19,6 +19,7 @@ from ...longtail import (ShotGroups, check_class_counts, check_tau,
 from ...longtail.shots import GROUPS
 from ...utils import suggest_typos
 
+
 def _as_taus(values: Union[float, Sequence[float], None],
              name: str) -> List[float]:
     if values is None:

@@ -6,36 +6,14 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import all_reduce, is_distributed
+from mmengine.dist import is_distributed
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
+
 from ...utils import suggest_typos
-
-ADJUST_MODES = ('official', 'paper')
-ACCUMULATION_MODES = ('double', 'single')
-
-
-def logsumexp_excluding_each(x: torch.Tensor) -> torch.Tensor:
-    """Row-wise log-sum-exp of ``x`` with each column left out in turn.
-
-    ``out[i, c] = log sum_{j != c} exp(x[i, j])``, computed in O(C) per row
-    and without catastrophic cancellation: all columns but the row maximum
-    keep the maximum term in their sum (so the sum is >= 1), and the
-    maximum's own column is a second masked log-sum-exp.
-
-    Args:
-        x (torch.Tensor): Shape ``(N, C)`` with ``C >= 2``.
-
-    Returns:
-        torch.Tensor: Shape ``(N, C)``.
-    """
-    row_max, argmax = x.max(dim=1, keepdim=True)
-    shifted = (x - row_max).exp()
-    rest = shifted.sum(dim=1, keepdim=True) - shifted
-    out = row_max + rest.clamp_min(torch.finfo(x.dtype).tiny).log()
-    masked = x.scatter(1, argmax, float('-inf'))
-    return out.scatter(1, argmax, torch.logsumexp(masked, dim=1,
-                                                   keepdim=True))
+from .gala_maths import (ADJUST_MODES, gala_logit_offsets,
+                         gala_per_class_nll, positive_gradients)
+from .gala_statistics import GALAStatisticsMixin
 
 
 class _LazyFaultContext:
@@ -61,7 +39,7 @@ class _LazyFaultContext:
 
 @MODELS.register_module()
 @suggest_typos
-class GALALoss(nn.Module):
+class GALALoss(GALAStatisticsMixin, nn.Module):
     """Gradient-Aware Logit Adjustment loss.
 
     Softmax cross-entropy on training-time adjusted logits. The adjustment
@@ -151,9 +129,6 @@ class GALALoss(nn.Module):
         if adjust not in ADJUST_MODES:
             raise ValueError(f'GALALoss: adjust={adjust!r}, expected one of '
                              f'{ADJUST_MODES}.')
-        if accumulation not in ACCUMULATION_MODES:
-            raise ValueError(f'GALALoss: accumulation={accumulation!r}, '
-                             f'expected one of {ACCUMULATION_MODES}.')
         if reduction not in ('none', 'mean', 'sum'):
             raise ValueError(f'GALALoss: reduction={reduction!r}, expected '
                              "'none', 'mean' or 'sum'.")
@@ -163,25 +138,13 @@ class GALALoss(nn.Module):
         self.lambda_neg = float(lambda_neg)
         self.eps = float(eps)
         self.adjust = adjust
-        self.accumulation = accumulation
         self.reduction = reduction
         self.loss_weight = loss_weight
-        zeros = torch.zeros(num_classes, dtype=torch.float64)
-        # A: running sum of the per-step positive gradients.
-        self.register_buffer('pos_grad_sum', zeros.clone())
-        # theta: the statistic the adjustment reads (phi == theta).
-        self.register_buffer('theta', zeros.clone())
-        self.register_buffer('num_updates', torch.zeros((),
-                                                        dtype=torch.int64))
+        self._init_statistics(num_classes, accumulation)
 
     # ------------------------------------------------------------------
     # statistics
     # ------------------------------------------------------------------
-    @property
-    def phi(self) -> torch.Tensor:
-        """Accumulated negative gradient per label class (== ``theta``)."""
-        return self.theta
-
     def log_theta(self) -> torch.Tensor:
         """``log(theta + eps)`` in float64, shape ``(C,)``."""
         return torch.log(self.theta + self.eps)
@@ -194,53 +157,8 @@ class GALALoss(nn.Module):
             each float64 of shape ``(C,)``: column ``j`` is added to logit
             ``j`` when ``j`` is not / is the sample's label.
         """
-        log_theta = self.log_theta()
-        non_target = self.lambda_pos * log_theta
-        if self.adjust == 'official':
-            return non_target, non_target
-        return non_target, self.lambda_neg * log_theta
-
-    def reset_statistics(self) -> None:
-        """Zero the statistics (a fresh start, e.g. for stage-2 training)."""
-        self.pos_grad_sum.zero_()
-        self.theta.zero_()
-        self.num_updates.zero_()
-
-    @torch.no_grad()
-    def _update_statistics(self, local_pos_grad: torch.Tensor,
-                           local_count: int,
-                           local_faults: torch.Tensor,
-                           context: Optional['_LazyFaultContext'] = None
-                           ) -> None:
-        """Add one step's positive gradients, normalised by the global batch.
-
-        The fault flags travel in the same all-reduce as the statistics, and
-        are read on the host once per step (the step's only host
-        synchronisation): when any process saw a fault, every process raises
-        the same error in the same step and no statistic changes.
-
-        Args:
-            local_pos_grad (torch.Tensor): Un-normalised per-class sums of
-                this process, shape ``(C,)``.
-            local_count (int): Number of samples of this process.
-            local_faults (torch.Tensor): ``(3,)`` flags of this process:
-                non-finite loss, label out of range, huge loss.
-        """
-        packed = torch.cat([
-            local_pos_grad.to(torch.float64),
-            local_pos_grad.new_tensor([local_count], dtype=torch.float64),
-            local_faults.to(local_pos_grad.device, torch.float64)
-        ])
-        if is_distributed():
-            all_reduce(packed, op='sum')
-        self._raise_on_faults(packed[-3:], context)
-        step = (packed[:-4] / packed[-4].clamp_min(1)).to(self.theta.device)
-        self.pos_grad_sum += step
-        if self.accumulation == 'double':
-            self.theta += self.pos_grad_sum
-        else:
-            self.theta.copy_(self.pos_grad_sum)
-        self.num_updates += 1
+        return gala_logit_offsets(self.log_theta(), self.lambda_pos,
+                                  self.lambda_neg, self.adjust)
 
     def _warn_huge(self, context) -> None:
         """Warn (at most every 100 steps) that the loss is exploding."""
@@ -343,15 +261,7 @@ class GALALoss(nn.Module):
         Returns:
             torch.Tensor: Shape ``(N, C)``.
         """
-        non_target, target = self.logit_offsets()
-        non_target = non_target.to(logits)
-        target = target.to(logits)
-        adjusted = logits + non_target
-        if self.adjust == 'official':
-            return -F.log_softmax(adjusted, dim=1)
-        target_logit = logits + target
-        others = logsumexp_excluding_each(adjusted)
-        return torch.logaddexp(others, target_logit) - target_logit
+        return gala_per_class_nll(logits, *self.logit_offsets(), self.adjust)
 
     def forward(self,
                 cls_score: torch.Tensor,
@@ -394,13 +304,15 @@ class GALALoss(nn.Module):
             faults = self._fault_flags(loss, label)
             context = _LazyFaultContext(cls_score, label, loss)
             if self.training and torch.is_grad_enabled():
-                if hard:
-                    local = self._hard_pos_grad(safe, loss.detach(), weight)
-                else:
-                    local = self._soft_pos_grad(nll.detach(),
-                                                label.to(nll.dtype), weight)
-                self._update_statistics(local, logits.size(0), faults,
-                                        context)
+                local = positive_gradients(
+                    loss.detach() if hard else nll.detach(),
+                    safe if hard else label.to(nll.dtype), weight,
+                    self.num_classes)
+                # faults travel in the statistics' all-reduce: one host read
+                step, faults = self.reduce_step(local, logits.size(0),
+                                                faults)
+                self._raise_on_faults(faults, context)
+                self.accumulate(step)
             else:
                 self._raise_on_faults(faults, context)
             loss = weight_reduce_loss(
@@ -429,28 +341,6 @@ class GALALoss(nn.Module):
         if label.dim() == 1:
             return nll.gather(1, label.view(-1, 1)).squeeze(1), nll
         return (label.to(nll.dtype) * nll).sum(dim=1), nll
-
-    @torch.no_grad()
-    def _hard_pos_grad(self, label: torch.Tensor, sample_nll: torch.Tensor,
-                       weight: Optional[torch.Tensor]) -> torch.Tensor:
-        """Hard labels: ``1 - p_y = 1 - exp(-CE_i)`` summed per class
-        ``y``, float64 ``(C,)``."""
-        pos = (-sample_nll.double()).exp().neg().add(1)
-        if weight is not None:
-            pos = pos * weight.double()
-        local = torch.zeros(
-            self.num_classes, dtype=torch.float64, device=pos.device)
-        return local.scatter_add_(0, label.view(-1), pos)
-
-    @torch.no_grad()
-    def _soft_pos_grad(self, nll: torch.Tensor, target: torch.Tensor,
-                       weight: Optional[torch.Tensor]) -> torch.Tensor:
-        """Soft targets: ``sum_i q_ic (1 - p^(c)_ic)`` per class ``c``,
-        float64 ``(C,)``."""
-        pos = target.double() * (-nll.double()).exp().neg().add(1)
-        if weight is not None:
-            pos = pos * weight.double().view(-1, 1)
-        return pos.sum(dim=0)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, '
