@@ -129,6 +129,8 @@ class ClassCountHook(Hook):
             counts, num_classes or len(counts),
             'ClassCountHook (training set vs model.head.num_classes)')
         self.class_counts = [int(c) for c in counts.tolist()]
+        # the run's one copy, for every other hook
+        runner.message_hub.update_info('class_counts', self.class_counts)
         self._push_to_model(runner)
         many, few = self._thresholds(runner)
         c = np.asarray(self.class_counts)

@@ -136,9 +136,7 @@ class GALAStatsHook(Hook):
     def after_train_epoch(self, runner) -> None:
         if not self.every_n_epochs(runner, self.interval):
             return
-        counts = None
-        for hook in runner.hooks:
-            counts = getattr(hook, 'class_counts', None) or counts
+        counts = runner.message_hub.get_info('class_counts')
         for i, loss in enumerate(gala_losses(runner.model)):
             self._check_ranks_agree(loss, runner)
             log_theta = loss.log_theta().cpu().numpy()
