@@ -5,6 +5,7 @@ from .file_list import (FileListError, ImageNetLT, INaturalist2018,
 from .transforms import CIFAR10AutoAugment, cifar10_policies
 from .long_tail import (check_imbalance_factor, exponential_profile,
                         hold_out_per_class, sample_per_class)
+from .long_tail_dataset import LongTailDataset
 from .samplers import ClassBalancedSampler
 from .wrappers import unwrap_dataset
 
@@ -13,5 +14,5 @@ __all__ = [
     'PlacesLT', 'INaturalist2018', 'FileListError', 'parse_file_list',
     'check_imbalance_factor', 'exponential_profile', 'sample_per_class',
     'hold_out_per_class', 'CIFAR10AutoAugment', 'cifar10_policies',
-    'ClassBalancedSampler', 'unwrap_dataset'
+    'ClassBalancedSampler', 'unwrap_dataset', 'LongTailDataset'
 ]

@@ -121,3 +121,32 @@ def test_download_without_internet_names_the_fix(tmp_path, monkeypatch):
                        r"failed .*download=False.*data_root=DIR"):
         LongTailCIFAR100(data_root=str(tmp_path), imbalance_factor=100,
                          download=True)
+
+
+def test_long_tail_wrapper_draws_what_the_cifar_datasets_draw(
+        tmp_path, monkeypatch):
+    """LongTailDataset over mmpretrain's CIFAR10 == LongTailCIFAR10."""
+    from mmpretrain.datasets import CIFAR10
+
+    from gala_mm.datasets import LongTailDataset
+
+    # synthetic files: skip mmpretrain's md5 check of the real CIFAR
+    monkeypatch.setattr(CIFAR10, '_check_integrity', lambda self: True)
+    root = write_cifar10(str(tmp_path), 60, 5, zeros=False)
+    for seed, val in ((0, 0), (3, 10)):
+        ours = LongTailCIFAR10(data_root=root, imbalance_factor=10,
+                               seed=seed, max_per_class=60 - val,
+                               val_per_class=val, verify_md5=False,
+                               download=False)
+        wrapped = LongTailDataset(
+            dataset=dict(type='CIFAR10', data_root=root, split='train',
+                         download=False),
+            imbalance_factor=10, seed=seed, val_per_class=val)
+        assert len(wrapped) == len(ours)
+        assert wrapped.metainfo['class_counts'] == ours.class_counts
+        a = [ours.get_data_info(i)['img'].tobytes()
+             for i in range(len(ours))]
+        b = [wrapped.get_data_info(i)['img'].tobytes()
+             for i in range(len(wrapped))]
+        assert sorted(a) == sorted(b)
+    assert wrapped[0]['gt_label'] == wrapped.get_gt_labels()[0]
