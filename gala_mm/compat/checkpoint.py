@@ -29,6 +29,7 @@ import os.path as osp
 import pickle
 import re
 import zipfile
+from collections import OrderedDict
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -194,15 +195,15 @@ def register_checkpoint_safe_globals() -> bool:
     return True
 
 
+LEGACY_MAGIC = (0x1950a86a20f9469cfc6c).to_bytes(10, 'little')
+
+
 def _is_legacy_torch_file(path: str) -> bool:
     """A pre-1.6 (non-zip) torch file: a pickle stream that starts with
     torch's legacy magic number."""
     with open(path, 'rb') as f:
         head = f.read(64)
     return head[:1] == b'\x80' and LEGACY_MAGIC in head
-
-
-LEGACY_MAGIC = (0x1950a86a20f9469cfc6c).to_bytes(10, 'little')
 
 
 def check_checkpoint_file(path: str, verify_crc: bool = True,
@@ -275,11 +276,11 @@ def convert_trusted_checkpoint(src: str, dst: str) -> None:
             return obj.tolist()
         if isinstance(obj, np.generic):
             return obj.item()
-        if isinstance(obj, dict):
+        if isinstance(obj, dict):  # OrderedDict state dicts stay ordered
             return type(obj)((k, plain(v)) for k, v in obj.items()) \
-                if not hasattr(obj, 'default_factory') else {
+                if type(obj) in (dict, OrderedDict) else {
                     k: plain(v) for k, v in obj.items()}
-        if isinstance(obj, (list, tuple)) and type(obj) in (list, tuple):
+        if type(obj) in (list, tuple):
             return type(obj)(plain(v) for v in obj)
         return obj
 

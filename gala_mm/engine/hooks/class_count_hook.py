@@ -91,7 +91,6 @@ class ClassCountHook(Hook):
         self.few_thr = few_thr
         self.class_counts = None
         self._checkpoint_counts = None
-        self._checkpoint_classes = None
         self._mismatch = None
 
     def _model_num_classes(self, runner) -> Optional[int]:
@@ -145,20 +144,20 @@ class ClassCountHook(Hook):
         counts = meta.get('class_counts')
         if counts is not None:
             self._checkpoint_counts = [int(c) for c in counts]
-        self._checkpoint_classes = _checkpoint_num_classes(checkpoint)
+        trained_on = _checkpoint_num_classes(checkpoint)
         num_classes = self._model_num_classes(runner)
-        if (self._checkpoint_classes is not None and num_classes
-                and self._checkpoint_classes != num_classes):
+        if (trained_on is not None and num_classes
+                and trained_on != num_classes):
             self._checkpoint_counts = None
             runner.logger.warning(
                 f'ClassCountHook: the checkpoint was trained on '
-                f'{self._checkpoint_classes} classes, the model has '
+                f'{trained_on} classes, the model has '
                 f'num_classes={num_classes}: its classifier and GALA '
                 'statistics are not loaded (the head starts afresh, the '
                 'statistics at zero). Expected when fine-tuning on another '
                 'dataset; to evaluate, use the config the checkpoint was '
                 'trained with.')
-            self._mismatch = (self._checkpoint_classes, num_classes)
+            self._mismatch = (trained_on, num_classes)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """The training class counts and the config's shot thresholds go
@@ -180,11 +179,11 @@ class ClassCountHook(Hook):
         self._push_to_metrics(runner, runner.val_loop)
 
     def before_test(self, runner) -> None:
-        mismatch = self._mismatch
-        if mismatch is not None:
+        if self._mismatch is not None:
+            trained_on, num_classes = self._mismatch
             raise ValueError(
-                f'The checkpoint was trained on {mismatch[0]} classes but '
-                f'the model has num_classes={mismatch[1]}: evaluate it with '
+                f'The checkpoint was trained on {trained_on} classes but '
+                f'the model has num_classes={num_classes}: evaluate it with '
                 'the config it was trained with (its head would be random '
                 'here).')
         self._push_to_metrics(runner, runner.test_loop)

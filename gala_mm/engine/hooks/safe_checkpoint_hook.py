@@ -47,7 +47,7 @@ class SafeCheckpointHook(CheckpointHook):
             self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids',
                                            list(self.keep_ckpt_ids))
-        kept = self.last_ckpt if hasattr(self, 'last_ckpt') else None
+        kept = getattr(self, 'last_ckpt', None)
         keep, self.max_keep_ckpts = self.max_keep_ckpts, -1
         save = runner.save_checkpoint
         runner.save_checkpoint = self._atomic(save, kept)

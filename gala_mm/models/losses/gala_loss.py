@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import is_distributed
+from mmengine.dist import get_world_size, is_distributed
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
@@ -228,7 +228,6 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
             return
         where = ''
         if is_distributed():
-            from mmengine.dist import get_world_size
             n = int(max(n_nonfinite, n_bad_label))
             where = f' on {n} of {get_world_size()} processes'
         ctx = context or _LazyFaultContext(None, None)
