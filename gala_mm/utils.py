@@ -11,7 +11,9 @@ _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
 
 def known_arguments(cls: type) -> Optional[Set[str]]:
     """Keyword arguments ``cls(...)`` accepts, following ``**kwargs`` up the
-    MRO; None when some ``__init__`` cannot be inspected."""
+    MRO and into ``cls.forwarded_arguments()`` (the arguments of the class
+    its ``**kwargs`` go to); None when some ``__init__`` cannot be
+    inspected."""
     names: Set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get('__init__')
@@ -25,6 +27,12 @@ def known_arguments(cls: type) -> Optional[Set[str]]:
         if not any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params):
             break
     names.discard('self')
+    forwarded = getattr(cls, 'forwarded_arguments', None)
+    if forwarded is not None:  # **kwargs handed to another class
+        more = forwarded()
+        if more is None:
+            return None
+        names |= more
     return names
 
 

@@ -1,8 +1,11 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Shared fixtures: tiny synthetic data in the CIFAR python layout."""
+"""Shared fixtures: tiny synthetic data in the Fashion-MNIST (idx) and
+CIFAR python layouts."""
+import gzip
 import os
 import os.path as osp
 import pickle
+import struct
 import subprocess
 import sys
 import textwrap
@@ -13,14 +16,15 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def class_images(labels, seed=0, signal=0.35):
-    """32x32x3 uint8 CIFAR rows: a fixed random prototype per class blended
-    with noise, so a small network can learn it but not perfectly."""
+def class_images(labels, seed=0, signal=0.35, size=3072):
+    """uint8 rows (3072: 32x32x3 CIFAR, 784: 28x28 grey): a fixed random
+    prototype per class blended with noise, so a small network can learn it
+    but not perfectly."""
     rng = np.random.RandomState(seed)
     num_classes = int(labels.max()) + 1
     protos = np.random.RandomState(1234).randint(
-        0, 256, (num_classes, 3072)).astype(np.float32)
-    noise = rng.randint(0, 256, (len(labels), 3072)).astype(np.float32)
+        0, 256, (num_classes, size)).astype(np.float32)
+    noise = rng.randint(0, 256, (len(labels), size)).astype(np.float32)
     imgs = signal * protos[labels] + (1 - signal) * noise
     return imgs.astype(np.uint8)
 
@@ -66,16 +70,69 @@ def write_cifar100(root, train_per_class, test_per_class, zeros=True):
     return root
 
 
+FASHION_MNIST_FILES = dict(
+    train=('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    test=('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'))
+
+
+def write_idx(path, array, compress=False):
+    """Write a uint8 array as an idx file (gzipped if ``compress``)."""
+    header = struct.pack('>HBB', 0, 0x08, array.ndim) + struct.pack(
+        f'>{array.ndim}I', *array.shape)
+    with (gzip.open if compress else open)(path, 'wb') as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def write_fashion_mnist(root, train_per_class, test_per_class, seed=0,
+                        zeros=False, compress=False):
+    """Write the four Fashion-MNIST idx files (10 classes, 28x28 grey,
+    learnable unless ``zeros``) into ``root``, as mmpretrain reads them."""
+    os.makedirs(root, exist_ok=True)
+    for split, per_class, split_seed in (('train', train_per_class, seed),
+                                         ('test', test_per_class, seed + 1)):
+        labels = np.repeat(np.arange(10), per_class)
+        labels = labels[np.random.RandomState(split_seed).permutation(
+            len(labels))]
+        images = (np.zeros((len(labels), 784), np.uint8) if zeros else
+                  class_images(labels, split_seed, size=784))
+        suffix = '.gz' if compress else ''
+        names = FASHION_MNIST_FILES[split]
+        write_idx(osp.join(root, names[0] + suffix),
+                  images.reshape(-1, 28, 28), compress)
+        write_idx(osp.join(root, names[1] + suffix), labels, compress)
+    return root
+
+
 @pytest.fixture(scope='session')
-def tiny_cifar10(tmp_path_factory):
-    """10 classes, 60 train / 20 test images per class, learnable."""
-    return write_cifar10(str(tmp_path_factory.mktemp('cifar10')), 60, 20)
+def tiny_fmnist(tmp_path_factory):
+    """Fashion-MNIST layout, 60 train / 20 test images per class,
+    learnable."""
+    return write_fashion_mnist(str(tmp_path_factory.mktemp('fmnist')), 60,
+                               20)
+
+
+def skip_cifar_md5(monkeypatch):
+    """Synthetic CIFAR files have no official md5: skip mmpretrain's check
+    in this process."""
+    from mmpretrain.datasets import CIFAR10
+    monkeypatch.setattr(CIFAR10, '_check_integrity', lambda self: True)
+
+
+def skip_cifar_md5_env(tmp_path):
+    """Environment for a tool subprocess that skips mmpretrain's CIFAR md5
+    check (a ``sitecustomize`` on its PYTHONPATH)."""
+    folder = tmp_path / 'skip_md5'
+    folder.mkdir(exist_ok=True)
+    (folder / 'sitecustomize.py').write_text(
+        'from mmpretrain.datasets import CIFAR10\n'
+        'CIFAR10._check_integrity = lambda self: True\n')
+    return dict(PYTHONPATH=f'{folder}{os.pathsep}{REPO}')
 
 
 def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
                 extra='', val_per_class=0, imbalance_factor=10,
                 max_per_class=60):
-    """Text of a tiny training config on ``tiny_cifar10``-like data."""
+    """Text of a tiny training config on ``tiny_fmnist``-like data."""
     head_cfg = dict(
         gala="dict(type='GALAHead', num_classes=10, in_channels=64)",
         ce="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
@@ -89,11 +146,10 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
         head={head_cfg})
     data_preprocessor = dict(num_classes=10, mean=[127.5] * 3,
                              std=[64.0] * 3, to_rgb=False)
-    ds = dict(type='LongTailCIFAR10', data_root='{data_root}',
+    ds = dict(type='LongTailFashionMNIST', data_root='{data_root}',
               imbalance_factor={imbalance_factor},
               max_per_class={max_per_class - val_per_class},
-              val_per_class={val_per_class}, verify_md5=False,
-              download=False)
+              val_per_class={val_per_class}, download=False)
     train_dataloader = dict(
         batch_size=32, num_workers=0,
         dataset=dict(split='train', pipeline=[dict(type='PackInputs')],
@@ -121,7 +177,8 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
 
 def run_tool(args, cwd=REPO, timeout=600, env=None, check=True):
     """Run a repo script with this interpreter; return the completed proc."""
-    full_env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
+    full_env = dict(os.environ, PYTHONPATH=REPO)
+    full_env.update(env or {})
     proc = subprocess.run([sys.executable] + list(args), cwd=cwd,
                           capture_output=True, text=True, timeout=timeout,
                           env=full_env)
@@ -132,14 +189,14 @@ def run_tool(args, cwd=REPO, timeout=600, env=None, check=True):
 
 
 @pytest.fixture(scope='session')
-def trained_gala(tiny_cifar10, tmp_path_factory):
+def trained_gala(tiny_fmnist, tmp_path_factory):
     """A tiny GALA run (3 epochs) with 10 images/class held out as 'val'.
 
     Returns (config path, checkpoint path, work dir).
     """
     work = tmp_path_factory.mktemp('gala_run')
     cfg = work / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=3, val_per_class=10))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=3, val_per_class=10))
     run_tool([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir',
               str(work / 'wd')])
     return str(cfg), str(work / 'wd' / 'epoch_3.pth'), work

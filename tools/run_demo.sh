@@ -17,7 +17,7 @@ if [ ! -f "$SRC/train-images-idx3-ubyte.gz" ] && [ "$(id -u)" = 0 ] \
     echo "[demo] installing Fashion-MNIST from Debian (dataset-fashion-mnist)"
     apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist
 fi
-"$PY" tools/dataset_converters/fashion_mnist_to_cifar.py --src "$SRC" \
+"$PY" tools/dataset_converters/prepare_fashion_mnist.py --src "$SRC" \
     --out data/fashion_mnist
 
 echo "[demo] training (log: $WORK)"

@@ -1,11 +1,12 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-from .cifar_lt import LongTailCIFAR10, LongTailCIFAR100
 from .file_list import (FileListError, ImageNetLT, INaturalist2018,
                         LongTailFileList, PlacesLT, parse_file_list)
-from .transforms import CIFAR10AutoAugment, cifar10_policies
+from .transforms import CenterPad, CIFAR10AutoAugment, cifar10_policies
 from .long_tail import (check_imbalance_factor, exponential_profile,
                         hold_out_per_class, sample_per_class)
 from .long_tail_dataset import LongTailDataset
+from .long_tail_presets import (LongTailCIFAR10, LongTailCIFAR100,
+                                LongTailFashionMNIST, LongTailPreset)
 from .samplers import ClassBalancedSampler
 from .wrappers import unwrap_dataset
 
@@ -14,5 +15,7 @@ __all__ = [
     'PlacesLT', 'INaturalist2018', 'FileListError', 'parse_file_list',
     'check_imbalance_factor', 'exponential_profile', 'sample_per_class',
     'hold_out_per_class', 'CIFAR10AutoAugment', 'cifar10_policies',
-    'ClassBalancedSampler', 'unwrap_dataset', 'LongTailDataset'
+    'CenterPad',
+    'ClassBalancedSampler', 'unwrap_dataset', 'LongTailDataset',
+    'LongTailPreset', 'LongTailFashionMNIST'
 ]

@@ -1,14 +1,22 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """Long-tail subsampling of any mmpretrain dataset, as a dataset wrapper."""
 import copy
+import socket
+import urllib.error
 from typing import List, Optional, Union
 
 import numpy as np
+from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 from ..utils import suggest_typos
-from .long_tail import (exponential_profile, hold_out_per_class,
-                        sample_per_class)
+from .long_tail import (check_imbalance_factor, exponential_profile,
+                        hold_out_per_class, sample_per_class)
+
+#: What a failed download raises (urllib's errors, DNS, TLS, timeouts).
+DOWNLOAD_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError,
+                   socket.gaierror)
+SPLITS = ('train', 'val', 'test')
 
 
 @DATASETS.register_module()
@@ -18,12 +26,10 @@ class LongTailDataset:
     CIFAR-LT protocol, in the style of mmengine's dataset wrappers.
 
     Class ``i`` keeps ``floor(n_max * IF^(-i/(C-1)))`` images drawn with a
-    seeded local RNG (the same selection as ``LongTailCIFAR10/100`` on the
-    same labels and seed). With ``val_per_class = k``, k images of every
-    class are first held out as a balanced validation split
-    (``split='val'``). ``metainfo['class_counts']`` holds the long-tailed
-    training counts. Evaluate on the wrapped dataset's own (balanced) test
-    split.
+    seeded local RNG. With ``val_per_class = k``, k images of every class
+    are first held out as a balanced validation split (``split='val'``).
+    ``split='test'`` keeps the wrapped (test) dataset whole. On every split
+    ``metainfo['class_counts']`` holds the long-tailed *training* counts.
 
     Args:
         dataset (dict | BaseDataset): The balanced dataset (e.g.
@@ -32,11 +38,16 @@ class LongTailDataset:
         imbalance_factor (float): ``IF = n_max / n_min`` (> 1).
         seed (int): Seed of the selection. Defaults to 0.
         max_per_class (int, optional): ``n_max``; defaults to the smallest
-            class of what is left after the validation hold-out.
+            class of what is left after the validation hold-out. Needed for
+            ``split='test'`` (the test split cannot tell the training
+            profile).
         val_per_class (int): Images per class held out. Defaults to 0.
-        split (str): ``'train'`` (the long-tailed part) or ``'val'``.
-        lazy_init (bool): Defer loading, as mmengine's wrappers.
+        split (str): ``'train'`` (the long-tailed part), ``'val'`` (the
+            held-out part) or ``'test'`` (all of ``dataset``).
+        lazy_init (bool): Defer the selection, as mmengine's wrappers.
     """
+    #: Appended to the error of a failed download (how to get the data).
+    offline_hint: str = ''
 
     def __init__(self,
                  dataset: Union[dict, object],
@@ -46,22 +57,40 @@ class LongTailDataset:
                  val_per_class: int = 0,
                  split: str = 'train',
                  lazy_init: bool = False) -> None:
-        if split not in ('train', 'val'):
-            raise ValueError(f"split={split!r}, expected 'train' or 'val' "
-                             '(evaluate on the dataset\'s own test split).')
+        if split not in SPLITS:
+            raise ValueError(f"split={split!r}, expected one of {SPLITS}.")
         if split == 'val' and val_per_class <= 0:
-            raise ValueError("split='val' needs val_per_class > 0.")
-        self.dataset = (DATASETS.build(dataset)
-                        if isinstance(dataset, dict) else dataset)
-        self.imbalance_factor = imbalance_factor
+            raise ValueError("split='val' needs val_per_class > 0 (images "
+                             'per class held out of the training split).')
+        if split == 'test' and not max_per_class:
+            raise ValueError("split='test' needs max_per_class (n_max of "
+                             'the training profile).')
+        self.imbalance_factor = check_imbalance_factor(imbalance_factor)
         self.seed = int(seed)
         self.max_per_class = max_per_class
         self.val_per_class = int(val_per_class)
         self.split = split
+        self.dataset = (self._build(dataset)
+                        if isinstance(dataset, dict) else dataset)
         self._metainfo = copy.deepcopy(self.dataset.metainfo)
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
+
+    def _build(self, cfg: dict):
+        """Build the wrapped dataset; a failed download names the fix."""
+        try:
+            return DATASETS.build(cfg)
+        except DOWNLOAD_ERRORS as e:
+            name = type(self).__name__
+            raise RuntimeError(
+                f'{name}: downloading {cfg.get("type")} into '
+                f'{cfg.get("data_root")!r} failed ({e}). Without internet: '
+                'put the files under data_root and set download=False, e.g. '
+                '--cfg-options train_dataloader.dataset.download=False '
+                'train_dataloader.dataset.data_root=DIR (same for '
+                f'val_dataloader / test_dataloader).{self.offline_hint}'
+            ) from None
 
     @property
     def metainfo(self) -> dict:
@@ -73,24 +102,37 @@ class LongTailDataset:
             return
         self.dataset.full_init()
         labels = np.asarray(self.dataset.get_gt_labels())
-        num_classes = int(labels.max()) + 1
+        num_classes = len(self._metainfo.get('classes') or ()) or int(
+            labels.max()) + 1
         pool = np.arange(len(labels))
-        if self.val_per_class:
+        if self.val_per_class and self.split != 'test':
             held, pool = hold_out_per_class(labels, self.val_per_class,
                                             self.seed)
         n_max = self.max_per_class or int(
             np.bincount(labels[pool], minlength=num_classes).min())
         counts = exponential_profile(n_max, num_classes,
                                      self.imbalance_factor)
-        if self.split == 'val':
+        if self.split == 'test':
+            self.indices = pool
+        elif self.split == 'val':
             self.indices = held
         else:
             self.indices = pool[sample_per_class(labels[pool], counts,
                                                  self.seed)]
+            MMLogger.get_current_instance().info(
+                f'{type(self).__name__}: IF={self.imbalance_factor:g}, '
+                f'seed={self.seed}, {len(self.indices)} of {len(labels)} '
+                f'training images, {counts[0]} -> {counts[-1]} per class.')
         self._labels = labels[self.indices]
         self._metainfo['class_counts'] = counts
-        self._metainfo['imbalance_factor'] = float(self.imbalance_factor)
+        self._metainfo['imbalance_factor'] = self.imbalance_factor
         self._fully_initialized = True
+
+    @property
+    def class_counts(self) -> List[int]:
+        """Training images per class of the long-tailed profile."""
+        self.full_init()
+        return list(self._metainfo['class_counts'])
 
     def get_data_info(self, idx: int) -> dict:
         return self.dataset.get_data_info(int(self.indices[idx]))

@@ -53,7 +53,7 @@ def test_tau_at_grid_top():
     assert not tau_at_grid_top(dict(tau=1.0), [1.0])  # no grid to widen
 
 
-def test_tune_tau_without_validation_split(tiny_cifar10, trained_gala,
+def test_tune_tau_without_validation_split(tiny_fmnist, trained_gala,
                                            tmp_path):
     cfg, ckpt, _ = trained_gala
     proc = run_tool([osp.join(REPO, 'tools/tune_tau.py'), cfg, ckpt,

@@ -5,7 +5,7 @@ from mmpretrain.registry import DATASETS
 
 from gala_mm.datasets import (LongTailCIFAR10, LongTailCIFAR100,
                               exponential_profile)
-from ..conftest import write_cifar10, write_cifar100
+from ..conftest import skip_cifar_md5, write_cifar10, write_cifar100
 
 
 @pytest.mark.parametrize('num_classes,n_max,factor,total', [
@@ -19,6 +19,11 @@ def test_profile_totals(num_classes, n_max, factor, total):
     assert counts[-1] == int(n_max / factor)
 
 
+@pytest.fixture(autouse=True)
+def _synthetic_cifar(monkeypatch):
+    skip_cifar_md5(monkeypatch)
+
+
 @pytest.fixture(scope='module')
 def full_size_cifar100(tmp_path_factory):
     # the real number of images (500 per class); zero pixels keep it cheap
@@ -30,21 +35,21 @@ def full_size_cifar100(tmp_path_factory):
 def test_cifar100_lt_split_sizes(full_size_cifar100, factor, total):
     ds = LongTailCIFAR100(
         data_root=full_size_cifar100, imbalance_factor=factor,
-        verify_md5=False, download=False)
+        download=False)
     assert len(ds) == total
     labels = ds.get_gt_labels()
     assert np.bincount(labels, minlength=100).tolist() == \
         ds.metainfo['class_counts']
     test = LongTailCIFAR100(
         data_root=full_size_cifar100, split='test', imbalance_factor=factor,
-        verify_md5=False, download=False)
+        download=False)
     assert len(test) == 200  # test split stays balanced
     assert test.metainfo['class_counts'] == ds.metainfo['class_counts']
 
 
 def test_cifar10_lt_size_and_seed(tmp_path):
     root = write_cifar10(str(tmp_path), 5000, 1, zeros=True)
-    kw = dict(data_root=root, verify_md5=False, download=False)
+    kw = dict(data_root=root, download=False)
     ds = DATASETS.build(dict(type='LongTailCIFAR10', **kw))
     assert len(ds) == 12406
     # same seed -> same images; another seed -> other images, same counts
@@ -65,7 +70,7 @@ def test_cifar10_lt_size_and_seed(tmp_path):
 def test_bad_imbalance_factor(tmp_path, factor):
     with pytest.raises(ValueError, match='imbalance_factor'):
         LongTailCIFAR10(data_root=str(tmp_path), imbalance_factor=factor,
-                        verify_md5=False, download=False)
+                        download=False)
 
 
 def test_imbalance_factor_that_empties_classes(tmp_path):
@@ -73,25 +78,23 @@ def test_imbalance_factor_that_empties_classes(tmp_path):
         exponential_profile(50, 10, 100)
 
 
-def test_missing_data_names_the_fix(tmp_path):
-    with pytest.raises(FileNotFoundError,
-                       match='download=True.*fashion_mnist_to_cifar'):
-        LongTailCIFAR10(data_root=str(tmp_path / 'nothing'),
-                        verify_md5=False, download=False)
+def test_missing_data_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.undo()  # mmpretrain's own integrity check
+    with pytest.raises(RuntimeError, match='download=True'):
+        LongTailCIFAR10(data_root=str(tmp_path / 'nothing'), download=False)
 
 
 def test_not_enough_images_for_profile(tmp_path):
     root = write_cifar10(str(tmp_path), 30, 1, zeros=True)
     with pytest.raises(ValueError, match='not the full balanced'):
         LongTailCIFAR10(data_root=root, max_per_class=60, imbalance_factor=10,
-                        verify_md5=False,
                         download=False)
 
 
 def test_validation_split_is_held_out_and_balanced(tmp_path):
     root = write_cifar10(str(tmp_path), 70, 1)
     kw = dict(data_root=root, imbalance_factor=10, max_per_class=60,
-              val_per_class=10, verify_md5=False, download=False)
+              val_per_class=10, download=False)
     train = LongTailCIFAR10(**kw)
     val = LongTailCIFAR10(split='val', **kw)
     assert np.bincount(val.get_gt_labels()).tolist() == [10] * 10
@@ -116,37 +119,44 @@ def test_download_without_internet_names_the_fix(tmp_path, monkeypatch):
         raise urllib.error.URLError('[Errno -3] Temporary failure in name '
                                     'resolution')
 
+    monkeypatch.undo()  # no files: mmpretrain tries to download
     monkeypatch.setattr(mm_cifar, 'download_and_extract_archive', offline)
-    with pytest.raises(RuntimeError, match=r"downloading CIFAR into .* "
+    with pytest.raises(RuntimeError, match=r"downloading CIFAR100 into .* "
                        r"failed .*download=False.*data_root=DIR"):
         LongTailCIFAR100(data_root=str(tmp_path), imbalance_factor=100,
                          download=True)
 
 
-def test_long_tail_wrapper_draws_what_the_cifar_datasets_draw(
-        tmp_path, monkeypatch):
-    """LongTailDataset over mmpretrain's CIFAR10 == LongTailCIFAR10."""
-    from mmpretrain.datasets import CIFAR10
-
+def test_presets_are_the_wrapper_over_mmpretrain_datasets(tmp_path):
+    """LongTailCIFAR10 == LongTailDataset over mmpretrain's CIFAR10."""
     from gala_mm.datasets import LongTailDataset
 
-    # synthetic files: skip mmpretrain's md5 check of the real CIFAR
-    monkeypatch.setattr(CIFAR10, '_check_integrity', lambda self: True)
     root = write_cifar10(str(tmp_path), 60, 5, zeros=False)
     for seed, val in ((0, 0), (3, 10)):
-        ours = LongTailCIFAR10(data_root=root, imbalance_factor=10,
-                               seed=seed, max_per_class=60 - val,
-                               val_per_class=val, verify_md5=False,
-                               download=False)
+        preset = LongTailCIFAR10(data_root=root, imbalance_factor=10,
+                                 seed=seed, max_per_class=60 - val,
+                                 val_per_class=val, download=False)
         wrapped = LongTailDataset(
             dataset=dict(type='CIFAR10', data_root=root, split='train',
                          download=False),
             imbalance_factor=10, seed=seed, val_per_class=val)
-        assert len(wrapped) == len(ours)
-        assert wrapped.metainfo['class_counts'] == ours.class_counts
-        a = [ours.get_data_info(i)['img'].tobytes()
-             for i in range(len(ours))]
+        assert isinstance(preset, LongTailDataset)
+        assert wrapped.class_counts == preset.class_counts
+        a = [preset.get_data_info(i)['img'].tobytes()
+             for i in range(len(preset))]
         b = [wrapped.get_data_info(i)['img'].tobytes()
              for i in range(len(wrapped))]
-        assert sorted(a) == sorted(b)
+        assert a == b
     assert wrapped[0]['gt_label'] == wrapped.get_gt_labels()[0]
+    with pytest.raises(ValueError, match="split='test' needs max_per_class"):
+        LongTailDataset(dataset=dict(type='CIFAR10', data_root=root,
+                                     split='test', download=False),
+                        split='test')
+
+
+def test_unknown_argument_names_the_valid_ones(tmp_path):
+    root = write_cifar10(str(tmp_path), 60, 5, zeros=True)
+    with pytest.raises(TypeError, match="'pipelin': did you mean 'pipeline'"):
+        LongTailCIFAR10(data_root=root, pipelin=[], download=False)
+    with pytest.raises(TypeError, match="unknown argument 'verify_md5'"):
+        LongTailCIFAR10(data_root=root, verify_md5=False, download=False)

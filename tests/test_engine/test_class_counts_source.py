@@ -76,11 +76,11 @@ def test_customdataset_model_reports_shots_in_a_fresh_test_run(custom_run):
 
 
 def test_finetune_other_class_count_and_wrong_eval_config(
-        custom_run, tiny_cifar10, tmp_path):
+        custom_run, tiny_fmnist, tmp_path):
     tmp, _, _ = custom_run
     ckpt = str(tmp / 'wd' / 'epoch_1.pth')
     cfg = tmp_path / 'ten.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=1))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=1))
     proc = run_tool([TRAIN, str(cfg), '--work-dir', str(tmp_path / 'ft'),
                      '--cfg-options', f'load_from={ckpt}'])
     log = proc.stdout + proc.stderr

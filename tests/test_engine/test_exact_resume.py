@@ -59,10 +59,10 @@ def train(cfg, work_dir, resume=False, kill_after=None):
     return None
 
 
-def test_sigkill_mid_epoch_then_resume_is_bit_identical(tiny_cifar10,
+def test_sigkill_mid_epoch_then_resume_is_bit_identical(tiny_fmnist,
                                                         tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=3, extra=RECIPE))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=3, extra=RECIPE))
     train(cfg, tmp_path / 'full')
     train(cfg, tmp_path / 'killed', kill_after=1.0)
     log = train(cfg, tmp_path / 'killed', resume=True)
@@ -80,13 +80,13 @@ def test_sigkill_mid_epoch_then_resume_is_bit_identical(tiny_cifar10,
     assert theta.abs().sum() > 0
 
 
-def test_augmentation_actually_varies(tiny_cifar10, tmp_path):
+def test_augmentation_actually_varies(tiny_fmnist, tmp_path):
     """The per-sample seeds keep augmentation random across samples and
     epochs (not one fixed crop)."""
     from mmengine.config import Config
     from mmengine.runner import Runner
     cfg_path = tmp_path / 'cfg.py'
-    cfg_path.write_text(tiny_config(tiny_cifar10, epochs=1, extra=RECIPE))
+    cfg_path.write_text(tiny_config(tiny_fmnist, epochs=1, extra=RECIPE))
     cfg = Config.fromfile(str(cfg_path))
     cfg.work_dir = str(tmp_path / 'wd')
     cfg.train_dataloader.num_workers = 0

@@ -2,17 +2,20 @@
 import numpy as np
 import pytest
 from mmengine.dataset import ClassBalancedDataset
+from mmengine.registry import DefaultScope
 
-from gala_mm.datasets import LongTailCIFAR10
+from gala_mm.datasets import LongTailFashionMNIST
 from gala_mm.engine import (ClassCountHook, dataset_class_counts,
                             summarize_log_theta)
 from ..conftest import REPO, run_tool, tiny_config
 
 
-def test_counts_of_wrapped_dataset_are_the_original(tiny_cifar10):
-    ds = LongTailCIFAR10(data_root=tiny_cifar10, imbalance_factor=10,
-                         max_per_class=60, verify_md5=False, download=False)
-    wrapped = ClassBalancedDataset(ds, oversample_thr=0.5)
+def test_counts_of_wrapped_dataset_are_the_original(tiny_fmnist):
+    cfg = dict(type='LongTailFashionMNIST', data_root=tiny_fmnist,
+               imbalance_factor=10, max_per_class=60, download=False)
+    ds = LongTailFashionMNIST(**{k: v for k, v in cfg.items() if k != 'type'})
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # as a Runner
+        wrapped = ClassBalancedDataset(cfg, oversample_thr=0.5)
     assert len(wrapped) > len(ds)  # it really resamples
     assert dataset_class_counts(wrapped).tolist() == \
         ds.metainfo['class_counts']
@@ -21,10 +24,10 @@ def test_counts_of_wrapped_dataset_are_the_original(tiny_cifar10):
 
 
 @pytest.mark.slow
-def test_class_balanced_and_sampler_keep_original_counts(tiny_cifar10,
-                                                       tmp_path):
+def test_class_balanced_and_sampler_keep_original_counts(tiny_fmnist,
+                                                         tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=1, extra='''
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=1, extra='''
     train_dataloader['dataset'] = dict(
         type='ClassBalancedDataset', oversample_thr=0.5,
         dataset=train_dataloader['dataset'])
@@ -38,9 +41,9 @@ def test_class_balanced_and_sampler_keep_original_counts(tiny_cifar10,
 
 
 @pytest.mark.slow
-def test_num_classes_mismatch_is_a_clear_error(tiny_cifar10, tmp_path):
+def test_num_classes_mismatch_is_a_clear_error(tiny_fmnist, tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=1) +
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=1) +
                    "\nmodel['head']['num_classes'] = 8\n")
     proc = run_tool([f'{REPO}/tools/train.py', str(cfg), '--work-dir',
                      str(tmp_path / 'wd')], check=False)

@@ -56,8 +56,8 @@ def test_default_runtime_uses_the_safe_hook():
     assert cfg.default_hooks.checkpoint.type == 'SafeCheckpointHook'
 
 
-def test_disk_full_keeps_the_previous_checkpoint(tiny_cifar10, tmp_path):
-    runner, _ = build_runner(tiny_cifar10, tmp_path)
+def test_disk_full_keeps_the_previous_checkpoint(tiny_fmnist, tmp_path):
+    runner, _ = build_runner(tiny_fmnist, tmp_path)
     calls = fail_second_save(runner, OSError(errno.ENOSPC,
                                              'No space left on device'))
     with pytest.raises(OSError) as info:
@@ -72,8 +72,8 @@ def test_disk_full_keeps_the_previous_checkpoint(tiny_cifar10, tmp_path):
 
 
 def test_kill_during_save_with_max_keep_1_keeps_the_old_one(
-        tiny_cifar10, tmp_path):
-    runner, cfg = build_runner(tiny_cifar10, tmp_path / 'wd', epochs=3)
+        tiny_fmnist, tmp_path):
+    runner, cfg = build_runner(tiny_fmnist, tmp_path / 'wd', epochs=3)
 
     class Killed(BaseException):
         """Stands for SIGKILL: nothing after it runs."""
@@ -95,9 +95,9 @@ def test_kill_during_save_with_max_keep_1_keeps_the_old_one(
     assert sorted(p.name for p in wd.glob('*.pth')) == ['epoch_3.pth']
 
 
-def test_auto_resume_skips_a_damaged_latest(tiny_cifar10, tmp_path):
+def test_auto_resume_skips_a_damaged_latest(tiny_fmnist, tmp_path):
     wd = tmp_path / 'wd'
-    runner, cfg = build_runner(tiny_cifar10, wd, epochs=2, keep=-1)
+    runner, cfg = build_runner(tiny_fmnist, wd, epochs=2, keep=-1)
     runner.train()
     latest = wd / 'epoch_2.pth'
     raw = latest.read_bytes()
@@ -115,9 +115,9 @@ def test_auto_resume_skips_a_damaged_latest(tiny_cifar10, tmp_path):
         resume_checkpoint(str(wd))
 
 
-def test_missing_checkpoint_hints(tmp_path, tiny_cifar10):
+def test_missing_checkpoint_hints(tmp_path, tiny_fmnist):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10))
+    cfg.write_text(tiny_config(tiny_fmnist))
     proc = run_tool([osp.join(REPO, 'tools/test.py'), str(cfg),
                      str(tmp_path / 'nope.pth')], check=False)
     assert proc.returncode != 0
@@ -125,9 +125,9 @@ def test_missing_checkpoint_hints(tmp_path, tiny_cifar10):
     assert '--resume' not in proc.stderr.splitlines()[-1]
 
 
-def test_unwritable_work_dir_is_named(tiny_cifar10, tmp_path):
+def test_unwritable_work_dir_is_named(tiny_fmnist, tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10))
+    cfg.write_text(tiny_config(tiny_fmnist))
     blocker = tmp_path / 'a_file'
     blocker.write_text('not a directory')
     proc = run_tool([TRAIN, str(cfg), '--work-dir', str(blocker / 'wd')],

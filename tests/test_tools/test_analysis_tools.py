@@ -42,9 +42,9 @@ def test_plot_gala_stats(trained_gala, tmp_path):
     check_png(out)
 
 
-def test_dataset_summary(tiny_cifar10, tmp_path):
+def test_dataset_summary(tiny_fmnist, tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10))
+    cfg.write_text(tiny_config(tiny_fmnist))
     proc = run_tool([osp.join(ANALYSIS, 'dataset_summary.py'), str(cfg),
                      '--many-thr', '40', '--few-thr', '15', '--out-dir',
                      str(tmp_path / 'o')])

@@ -6,7 +6,7 @@ import re
 import pytest
 from PIL import Image
 
-from ..conftest import REPO, run_tool, write_cifar10
+from ..conftest import REPO, run_tool, write_fashion_mnist
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -17,7 +17,8 @@ BENCH = osp.join(REPO, 'tools/benchmark')
 @pytest.fixture(scope='module')
 def small_lt_root(tmp_path_factory):
     # 500 train images per class: 400 for the LT profile + 100 held out
-    return write_cifar10(str(tmp_path_factory.mktemp('bench')), 500, 30)
+    return write_fashion_mnist(str(tmp_path_factory.mktemp('bench')), 500,
+                               30)
 
 
 def test_accuracy_quick(small_lt_root, tmp_path):

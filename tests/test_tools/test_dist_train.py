@@ -20,9 +20,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_dist_train_two_cpu_processes(tiny_cifar10, tmp_path):
+def test_dist_train_two_cpu_processes(tiny_fmnist, tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=2))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=2))
     env = dict(PYTHON=sys.executable, PORT=str(free_port()),
                OMP_NUM_THREADS='1', PATH=__import__('os').environ['PATH'])
     proc = subprocess.run(

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from ..conftest import REPO, run_tool, tiny_config, write_cifar100
+from ..conftest import (REPO, run_tool, skip_cifar_md5_env, tiny_config,
+                        write_cifar100)
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -21,7 +22,7 @@ def digest(path):
     return hashlib.sha256(open(path, 'rb').read()).hexdigest()
 
 
-def test_divergence_stops_with_step_and_keeps_checkpoints(tiny_cifar10,
+def test_divergence_stops_with_step_and_keeps_checkpoints(tiny_fmnist,
                                                           tmp_path):
     """Epoch 1 trains normally; at epoch 2 the lr explodes (x1e12), the
     logits become non-finite and training stops with an error naming the
@@ -30,7 +31,7 @@ def test_divergence_stops_with_step_and_keeps_checkpoints(tiny_cifar10,
     import gala_mm  # noqa: F401
     import torch
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=3) + """
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=3) + """
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[1],
                         gamma=1e12)]
 """)
@@ -61,13 +62,12 @@ def test_main_config_starts_training_when_cifar100_is_present(tmp_path):
         TRAIN, osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'),
         '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
         f'train_dataloader.dataset.data_root={root}',
-        'train_dataloader.dataset.verify_md5=False',
         'train_dataloader.dataset.download=False',
         'train_dataloader.batch_size=1024',  # 1 epoch = 11 iterations
         'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
         'train_cfg.val_interval=100', 'val_dataloader=None',
         'val_evaluator=None', 'val_cfg=None'
-    ])
+    ], env=skip_cifar_md5_env(tmp_path))
     log = proc.stdout + proc.stderr
     assert '10847 of 50000 training images' in log
     assert 'ClassCountHook: 100 classes' in log

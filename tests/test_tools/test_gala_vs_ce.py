@@ -10,7 +10,7 @@ import os.path as osp
 
 import pytest
 
-from ..conftest import REPO, run_tool, tiny_config, write_cifar10
+from ..conftest import REPO, run_tool, tiny_config, write_fashion_mnist
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope='module')
 def lt_data(tmp_path_factory):
-    return write_cifar10(str(tmp_path_factory.mktemp('lt')), 200, 40,
-                         seed=5)
+    return write_fashion_mnist(str(tmp_path_factory.mktemp('lt')), 200, 40,
+                               seed=5)
 
 
 def run(head, data_root, work):

@@ -8,10 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from gala_mm.datasets.fashion_mnist import IDX_FILES
-
-from ..conftest import REPO
-from ..test_datasets.test_fashion_mnist import write_idx
+from ..conftest import FASHION_MNIST_FILES, REPO, write_idx
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -26,8 +23,9 @@ def test_gpu_check_dry_run(tmp_path):
         # class-dependent brightness, so the demo learns something
         images = rng.randint(0, 64, (len(labels), 28, 28)) + \
             (labels * 19)[:, None, None]
-        write_idx(src / IDX_FILES[f'{split}_images'], images)
-        write_idx(src / IDX_FILES[f'{split}_labels'], labels)
+        names = FASHION_MNIST_FILES[split]
+        write_idx(src / f'{names[0]}.gz', images, compress=True)
+        write_idx(src / f'{names[1]}.gz', labels, compress=True)
     out = tmp_path / 'out'
     env = dict(os.environ, FMNIST_DIR=str(src), OUT=str(out),
                DATA_ROOT=str(tmp_path / 'data'))

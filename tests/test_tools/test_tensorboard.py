@@ -10,10 +10,10 @@ from ..conftest import REPO, run_tool, tiny_config
 pytestmark = pytest.mark.slow
 
 
-def test_tensorboard_switch(tiny_cifar10, tmp_path):
+def test_tensorboard_switch(tiny_fmnist, tmp_path):
     pytest.importorskip('tensorboard')  # optional extra: gala-mm[tensorboard]
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=1))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=1))
     wd = tmp_path / 'wd'
     run_tool([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir',
               str(wd), '--cfg-options',

@@ -24,10 +24,10 @@ def load(path):
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_cifar10, tmp_path_factory):
+def trained(tiny_fmnist, tmp_path_factory):
     work = tmp_path_factory.mktemp('run')
     cfg = work / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=2))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=2))
     proc = run_tool([TRAIN, str(cfg), '--work-dir', str(work / 'wd')])
     return work, cfg, proc
 
@@ -72,9 +72,9 @@ def test_corrupt_checkpoint_is_a_clear_error(trained, tmp_path):
     assert sorted(os.listdir(work / 'wd')) == before  # nothing touched
 
 
-def test_amp_bf16_on_cpu(tiny_cifar10, tmp_path):
+def test_amp_bf16_on_cpu(tiny_fmnist, tmp_path):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_cifar10, epochs=1))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=1))
     proc = run_tool([TRAIN, str(cfg), '--work-dir', str(tmp_path / 'wd'),
                      '--amp'])
     assert 'AnyDeviceAmpOptimWrapper' in (proc.stdout + proc.stderr)
@@ -84,13 +84,13 @@ def test_amp_bf16_on_cpu(tiny_cifar10, tmp_path):
     assert theta.sum() > 0
 
 
-def test_exact_resume(tiny_cifar10, tmp_path):
+def test_exact_resume(tiny_fmnist, tmp_path):
     """k epochs + --resume to N == N epochs uninterrupted, bit for bit."""
     full, part = tmp_path / 'full', tmp_path / 'part'
     cfg3 = tmp_path / 'cfg3.py'
-    cfg3.write_text(tiny_config(tiny_cifar10, epochs=3))
+    cfg3.write_text(tiny_config(tiny_fmnist, epochs=3))
     cfg1 = tmp_path / 'cfg1.py'
-    cfg1.write_text(tiny_config(tiny_cifar10, epochs=1))
+    cfg1.write_text(tiny_config(tiny_fmnist, epochs=1))
     run_tool([TRAIN, str(cfg3), '--work-dir', str(full)])
     run_tool([TRAIN, str(cfg1), '--work-dir', str(part)])
     run_tool([TRAIN, str(cfg3), '--work-dir', str(part), '--resume'])
@@ -102,15 +102,15 @@ def test_exact_resume(tiny_cifar10, tmp_path):
     assert int(b['head.loss_module.num_updates']) == 3 * ITERS
 
 
-def test_load_from_plain_linear_head_and_back(trained, tiny_cifar10,
+def test_load_from_plain_linear_head_and_back(trained, tiny_fmnist,
                                               tmp_path):
     work, _, _ = trained
     ce_cfg = tmp_path / 'ce.py'
-    ce_cfg.write_text(tiny_config(tiny_cifar10, head='ce', epochs=1))
+    ce_cfg.write_text(tiny_config(tiny_fmnist, head='ce', epochs=1))
     run_tool([TRAIN, str(ce_cfg), '--work-dir', str(tmp_path / 'ce')])
     ce_ckpt = str(tmp_path / 'ce' / 'epoch_1.pth')
     gala_cfg = tmp_path / 'gala.py'
-    gala_cfg.write_text(tiny_config(tiny_cifar10, epochs=1))
+    gala_cfg.write_text(tiny_config(tiny_fmnist, epochs=1))
     # CE checkpoint -> GALA head (fine-tuning): statistics start at zero
     run_tool([TRAIN, str(gala_cfg), '--work-dir', str(tmp_path / 'ft'),
               '--cfg-options', f'load_from={ce_ckpt}'])

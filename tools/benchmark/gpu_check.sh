@@ -3,7 +3,7 @@
 # internet, in under 8 minutes:
 #   bash tools/benchmark/gpu_check.sh             # on the GPU machine
 #   bash tools/benchmark/gpu_check.sh --dry-run   # the same steps, tiny, CPU
-# 1. converts the carried Fashion-MNIST files (FMNIST_DIR: the four idx .gz
+# 1. prepares the carried Fashion-MNIST files (FMNIST_DIR: the four idx .gz
 #    files), 2. trains + tests the demo with --amp (fp16 on the GPU),
 # 3. Runner images/s vs the plain loop, 4. GALA/CE step ratio at C = 100
 #    and C = 8142 and the official-style per-sample loop's cost,
@@ -23,13 +23,13 @@ mkdir -p "$OUT"
 log() { echo "[gpu_check $(date +%H:%M:%S)] $*"; }
 
 if [ $DRY = 1 ]; then
-    DEVICE=cpu; PER_CLASS=500; QUICK=--quick; CLASSES="100"
+    DEVICE=cpu; QUICK=--quick; CLASSES="100"
     SMALL="train_dataloader.dataset.max_per_class=400 train_dataloader.dataset.val_per_class=100 val_dataloader.dataset.max_per_class=400 val_dataloader.dataset.val_per_class=100 val_dataloader.dataset.indices=500"
     TRAIN_OPTS="train_cfg.max_epochs=1 train_cfg.val_interval=2 default_hooks.checkpoint.interval=1 $SMALL"
     TEST_OPTS="$SMALL"
     THROUGHPUT="--quick"
 else
-    DEVICE=cuda; PER_CLASS=6000; QUICK=; CLASSES="100 8142"
+    DEVICE=cuda; QUICK=; CLASSES="100 8142"
     TRAIN_OPTS=""; TEST_OPTS=""
     THROUGHPUT="--iters 60 --repeats 2"
 fi
@@ -41,9 +41,9 @@ if $DRY == 0 and not torch.cuda.is_available():
     raise SystemExit('no CUDA GPU: run with --dry-run on a CPU machine')
 PYEOF
 
-log "1/5 convert Fashion-MNIST from $FMNIST_DIR"
-"$PY" tools/dataset_converters/fashion_mnist_to_cifar.py --src "$FMNIST_DIR" \
-    --out "$DATA_ROOT" --per-class $PER_CLASS
+log "1/5 prepare Fashion-MNIST from $FMNIST_DIR"
+"$PY" tools/dataset_converters/prepare_fashion_mnist.py --src "$FMNIST_DIR" \
+    --out "$DATA_ROOT"
 
 log "2/5 train + test the demo with --amp"
 start=$(date +%s)
