@@ -134,7 +134,7 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
                 max_per_class=60):
     """Text of a tiny training config on ``tiny_fmnist``-like data."""
     head_cfg = dict(
-        gala="dict(type='GALAHead', num_classes=10, in_channels=64)",
+        gala="dict(type='PRSLinearClsHead', num_classes=10, in_channels=64)",
         ce="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
         "loss=dict(type='CrossEntropyLoss'))")[head]
     return textwrap.dedent(f"""

@@ -9,7 +9,7 @@ import gala_mm  # noqa: F401
 @pytest.mark.parametrize('registry,cfg,typo,fix', [
     (MODELS, dict(type='GALALoss', num_classes=10, lamda_pos=1.0),
      'lamda_pos', 'lambda_pos'),
-    (MODELS, dict(type='GALAHead', num_classes=10, in_channels=64,
+    (MODELS, dict(type='PRSLinearClsHead', num_classes=10, in_channels=64,
                   prs_taus=1.0), 'prs_taus', 'prs_tau'),
     (DATASETS, dict(type='LongTailCIFAR10', data_root='x',
                     imbalence_factor=10), 'imbalence_factor',
@@ -29,8 +29,9 @@ def test_typo_names_the_nearest_argument(registry, cfg, typo, fix):
 
 
 def test_arguments_of_parents_are_known():
-    # GALAHead forwards topk / cal_acc to mmpretrain's ClsHead
-    head = MODELS.build(dict(type='GALAHead', num_classes=3, in_channels=4,
+    # PRSLinearClsHead forwards topk / cal_acc to mmpretrain's ClsHead
+    head = MODELS.build(dict(type='PRSLinearClsHead', num_classes=3,
+                             in_channels=4,
                              topk=(1, ), cal_acc=False))
     assert head.num_classes == 3
     with pytest.raises(TypeError, match='valid ones: '):

@@ -1,5 +1,5 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Store a PRS prior in a GALAHead checkpoint for single-image inference.
+"""Store a PRS prior in a PRSLinearClsHead checkpoint (single-image PRS).
 
     python tools/estimate_prior.py CONFIG CHECKPOINT --out CKPT_WITH_PRIOR
 

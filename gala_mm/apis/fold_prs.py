@@ -12,7 +12,9 @@ from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.config import Config, ConfigDict
+from mmpretrain.registry import MODELS
 
+from ..models.heads import PRSLinearClsHead
 from ..models.prs import rebalance
 from ..models.utils import check_tau
 
@@ -24,7 +26,7 @@ def fold_prs_state_dict(state_dict: Dict[str, torch.Tensor],
     """A ``LinearClsHead`` state dict with PRS folded into the bias.
 
     Args:
-        state_dict (dict): A ``GALAHead`` model's state dict, with
+        state_dict (dict): A ``PRSLinearClsHead`` model's state dict, with
             ``head.prs_prior`` stored (``tools/estimate_prior.py``).
         tau (float): PRS strength (> 0).
 
@@ -37,7 +39,7 @@ def fold_prs_state_dict(state_dict: Dict[str, torch.Tensor],
     prior = state_dict.get(HEAD_PREFIX + 'prs_prior')
     if prior is None:
         raise KeyError('The checkpoint has no head.prs_prior: it was not '
-                       'trained with GALAHead.')
+                       'trained with PRSLinearClsHead.')
     if not (prior > 0).all():
         raise ValueError('The checkpoint has no stored PRS prior yet: run '
                          'tools/estimate_prior.py CONFIG CHECKPOINT --out '
@@ -75,10 +77,10 @@ def folded_config(cfg: Config) -> Config:
 
 def fold_prs(cfg: Config, checkpoint: dict,
              tau: Optional[float] = None) -> Tuple[Config, dict]:
-    """Fold PRS of a ``GALAHead`` checkpoint into a ``LinearClsHead``.
+    """Fold PRS of a ``PRSLinearClsHead`` checkpoint into a ``LinearClsHead``.
 
     Args:
-        cfg (Config): The model's config (``model.head.type='GALAHead'``).
+        cfg (Config): The model's config (a ``PRSLinearClsHead``).
         checkpoint (dict): The loaded checkpoint (``state_dict``, ``meta``).
         tau (float, optional): PRS strength; defaults to the config's
             ``model.head.prs_tau``.
@@ -88,9 +90,10 @@ def fold_prs(cfg: Config, checkpoint: dict,
         (``state_dict`` and the dataset part of ``meta``).
     """
     head_type = cfg.model.head.get('type')
-    if head_type != 'GALAHead':
-        raise ValueError(f'model.head.type is {head_type!r}: only GALAHead '
-                         'has a stored PRS prior to fold.')
+    head_cls = MODELS.get(head_type) if isinstance(head_type, str) else None
+    if head_cls is None or not issubclass(head_cls, PRSLinearClsHead):
+        raise ValueError(f'model.head.type is {head_type!r}: only '
+                         'PRSLinearClsHead has a stored PRS prior to fold.')
     if tau is None:
         tau = cfg.model.head.get('prs_tau', 0.0)
     if check_tau(tau, 'tau') == 0:

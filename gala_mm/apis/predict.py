@@ -141,7 +141,7 @@ def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
     state = ckpt['state_dict']
     if 'head.prs_prior' not in state:
         raise KeyError('The checkpoint has no head.prs_prior: it was not '
-                       'trained with GALAHead.')
+                       'trained with PRSLinearClsHead.')
     state['head.prs_prior'] = class_prior(prior)
     torch.save(ckpt, out)
 

@@ -36,7 +36,7 @@ def test_get_model_and_inference_by_name(tmp_path):
     from mmpretrain.apis import (ImageClassificationInferencer, get_model,
                                  inference_model)
     model = get_model('resnet32_cifar100lt')
-    assert type(model.head).__name__ == 'GALAHead'
+    assert type(model.head).__name__ == 'PRSLinearClsHead'
     assert model.head.num_classes == 100
     ckpt = tmp_path / 'w.pth'
     torch.save(dict(state_dict=model.state_dict()), ckpt)

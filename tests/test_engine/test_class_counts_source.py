@@ -27,7 +27,7 @@ def custom_config(root):
         type='ImageClassifier',
         backbone=dict(type='CifarResNet', depth=20),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='GALAHead', num_classes=3, in_channels=64))
+        head=dict(type='PRSLinearClsHead', num_classes=3, in_channels=64))
     data_preprocessor = dict(num_classes=3, mean=[127.5] * 3,
                              std=[64.0] * 3)
     pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]

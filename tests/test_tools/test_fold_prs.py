@@ -20,7 +20,8 @@ TOOL = osp.join(REPO, 'tools/deployment/fold_prs.py')
 
 @pytest.fixture(scope='module')
 def gala_checkpoint(tmp_path_factory):
-    """A ResNet-32 + GALAHead checkpoint with a long-tailed stored prior."""
+    """A ResNet-32 + PRSLinearClsHead checkpoint with a long-tailed stored
+    prior."""
     from mmpretrain.apis import get_model
     torch.manual_seed(0)
     model = get_model(CONFIG)

@@ -95,7 +95,7 @@ def head_config(method: str, knob: Optional[float]) -> dict:
                     loss=dict(type='GCLLoss', num_classes=NUM_CLASSES,
                               noise_mul=knob, scale=30.0), **common)
     if method == 'gala':
-        return dict(type='GALAHead',
+        return dict(type='PRSLinearClsHead',
                     loss=dict(type='GALALoss', lambda_pos=knob,
                               lambda_neg=0.9), **common)
     raise KeyError(method)

@@ -4,7 +4,7 @@ model = dict(
     backbone=dict(type='CifarResNet', depth=32),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='GALAHead',
+        type='PRSLinearClsHead',
         num_classes=100,
         in_channels=64,
         loss=dict(

@@ -11,7 +11,7 @@ model = dict(
         init_cfg=dict(type='Pretrained', prefix='backbone')),
     head=dict(
         _delete_=True,
-        type='GALAHead',
+        type='PRSLinearClsHead',
         num_classes=1000,
         in_channels=2048,
         loss=dict(type='GALALoss', lambda_pos=1.2, lambda_neg=0.9),

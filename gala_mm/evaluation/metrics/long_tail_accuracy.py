@@ -11,7 +11,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from ...models.heads.gala_head import raw_pred_score
+from ...models.heads.prs_linear_head import raw_pred_score
 
 from ...longtail import (ShotGroups, check_class_counts, check_tau,
                          format_shot_table, la_predict, per_class_accuracy,

@@ -7,7 +7,7 @@ from mmpretrain.structures import DataSample
 from gala_mm.models import rebalance
 from gala_mm.models.losses import GALALoss
 
-ARGS = dict(type='GALAHead', num_classes=5, in_channels=8)
+ARGS = dict(type='PRSLinearClsHead', num_classes=5, in_channels=8)
 
 
 def feats(n=4):
@@ -16,6 +16,10 @@ def feats(n=4):
 
 def test_defaults_and_loss():
     head = MODELS.build(ARGS)
+    # the 0.1 name builds the same head, so old configs load unchanged
+    alias = MODELS.build(dict(ARGS, type='GALAHead'))
+    assert type(alias) is type(head)
+    assert alias.state_dict().keys() == head.state_dict().keys()
     assert isinstance(head.loss_module, GALALoss)
     assert head.loss_module.num_classes == 5
     samples = [DataSample().set_gt_label(i % 5) for i in range(4)]

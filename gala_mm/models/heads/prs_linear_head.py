@@ -1,5 +1,5 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Re-balancing classification head for GALA with PRS."""
+"""A linear classification head with a stored PRS prior (GALA's head)."""
 import copy
 import inspect
 from typing import List, Optional
@@ -20,7 +20,8 @@ def _with_num_classes(loss: dict, num_classes: int) -> dict:
     if 'num_classes' in loss:
         if loss['num_classes'] != num_classes:
             raise ValueError(
-                f'GALAHead: num_classes={num_classes} but the loss has '
+                f'PRSLinearClsHead: num_classes={num_classes} but the loss '
+                f'has '
                 f'num_classes={loss["num_classes"]}; set both to the number '
                 'of classes of the dataset.')
         return loss
@@ -33,7 +34,8 @@ def _with_num_classes(loss: dict, num_classes: int) -> dict:
 
 def raw_pred_score(data_sample) -> torch.Tensor:
     """The softmax of the plain logits of a prediction: ``raw_pred_score``
-    when a head re-balanced it (``GALAHead`` with ``prs_tau > 0``), else
+    when a head re-balanced it (``PRSLinearClsHead`` with ``prs_tau > 0``),
+    else
     ``pred_score``. Works on ``DataSample`` objects and on their dumps
     (dicts, ``tools/test.py --out``)."""
     get = data_sample.get
@@ -41,10 +43,11 @@ def raw_pred_score(data_sample) -> torch.Tensor:
     return get('pred_score') if raw is None else raw
 
 
-@MODELS.register_module()
+@MODELS.register_module(name=['PRSLinearClsHead', 'GALAHead'])
 @suggest_typos
-class GALAHead(LinearClsHead):
-    """Linear head trained with :class:`GALALoss`, with stored-prior PRS.
+class PRSLinearClsHead(LinearClsHead):
+    """Linear head with a stored PRS prior, trained with :class:`GALALoss`
+    by default (registered also as ``GALAHead``).
 
     Training uses the GALA-adjusted loss; prediction uses the plain logits
     ``w_j . x + b_j``. Re-balancing (the Prediction Re-balancing Strategy)
@@ -115,7 +118,8 @@ class GALAHead(LinearClsHead):
             return super()._get_predictions(cls_score, data_samples)
         if not self.has_prs_prior:
             raise RuntimeError(
-                f'GALAHead: prs_tau={self.prs_tau} needs a stored PRS prior. '
+                f'PRSLinearClsHead: prs_tau={self.prs_tau} needs a stored PRS '
+                'prior. '
                 'Estimate it with tools/estimate_prior.py on a validation '
                 'split, or set model.head.prs_tau=0 and use the '
                 "LongTailAccuracy metric's transductive prs_tau.")
