@@ -222,6 +222,7 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
         knob=None if knob is None else {KNOBS[method][0]: knob},
         amp=args.amp, counts=counts, many_thr=MANY_THR, few_thr=FEW_THR,
         date=time.strftime('%Y-%m-%d'), machine=machine(),
+        code=code_version(),
         **evaluate(cfg_path, ckpt, method, counts, work_dir + '_eval',
                    args.taus))
     res['seconds'] = round(time.time() - start, 1)
@@ -232,6 +233,21 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     print(f'{tag}: val balanced {res["raw"]["val"]["balanced"]:.2f}, '
           f'{res["seconds"]:.0f} s', flush=True)
     return res
+
+
+def code_version() -> str:
+    """The git commit of the code that ran (``-dirty`` with local edits),
+    so every result file says which code produced it."""
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                                cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--',
+                                'gala_mm', 'configs', 'tools'], cwd=ROOT,
+                               capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+    return commit + ('-dirty' if dirty.strip() else '')
 
 
 def machine() -> str:
@@ -557,7 +573,9 @@ def main(argv=None):
     lines = [f'# Fashion-MNIST-LT accuracy: {args.stage} '
              f'({time.strftime("%Y-%m-%d")})', '',
              f'machine: {machine()}; '
-             f'{"bf16 (--amp)" if args.amp else "fp32"} training', '']
+             f'{"bf16 (--amp)" if args.amp else "fp32"} training; code: '
+             + ', '.join(sorted({r.get('code', 'unrecorded')
+                                 for r in results.values()})), '']
     if args.stage == 'curve':
         body, curve = curve_report(results, args)
         lines += body
