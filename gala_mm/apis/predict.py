@@ -70,10 +70,10 @@ def validation_dataloader(cfg: Config,
     """A dataloader config for a balanced validation split that is not the
     test set.
 
-    Either the ``split='val'`` held out of the training files by the
-    long-tailed CIFAR datasets (``val_per_class > 0``), or, for file-list
-    datasets, the test dataset with ``ann_file=val_ann_file`` (e.g.
-    ``ImageNet_LT_val.txt``).
+    Either the ``split='val'`` held out of the training split by
+    ``LongTailDataset`` or one of its presets (``val_per_class > 0``), with
+    the test pipeline, or, for file-list datasets, the test dataset with
+    ``ann_file=val_ann_file`` (e.g. ``ImageNet_LT_val.txt``).
     """
     loader = copy.deepcopy(cfg.test_dataloader)
     if val_ann_file is not None:
@@ -87,9 +87,17 @@ def validation_dataloader(cfg: Config,
             'model never saw those images), or pass a validation list '
             '(--val-ann-file) for file-list datasets.')
     train_ds.split = 'val'
-    train_ds.pipeline = loader.dataset.pipeline
+    _source(train_ds).pipeline = _source(loader.dataset).get('pipeline', [])
     loader.dataset = train_ds
     return loader
+
+
+def _source(dataset_cfg: dict) -> dict:
+    """The config that holds the pipeline: the dataset itself, or the one
+    a wrapper (``LongTailDataset(dataset=...)``) wraps."""
+    inner = dataset_cfg.get('dataset')
+    return inner if 'pipeline' not in dataset_cfg and isinstance(
+        inner, dict) else dataset_cfg
 
 
 def tau_sweep(scores: torch.Tensor,
