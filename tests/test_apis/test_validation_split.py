@@ -3,6 +3,7 @@ from mmengine.config import Config
 
 from gala_mm.apis import validation_dataloader
 
+
 def test_validation_split_of_presets_and_of_the_wrapper():
     """The held-out split gets the test pipeline, flat or wrapped."""
     test_pipeline = [dict(type='CenterPad', size=32), dict(type='PackInputs')]
