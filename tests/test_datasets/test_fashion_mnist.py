@@ -66,8 +66,7 @@ def test_preset_reads_through_mmpretrain(prepared):
 def test_demo_pipeline_equals_the_padded_rgb_image(prepared):
     """The demo's pipeline on 28x28 grey, broadcast by the preprocessor,
     equals the CIFAR recipe on the image zero-padded to 32x32 and repeated
-    over three channels (the earlier CIFAR-layout copy): same pixels for
-    the same random state."""
+    over three channels: same pixels for the same random state."""
     cfg = Config.fromfile(DEMO)
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.update(data_root=prepared, max_per_class=10, val_per_class=2,
