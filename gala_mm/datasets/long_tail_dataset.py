@@ -129,6 +129,16 @@ class LongTailDataset:
         self._fully_initialized = True
 
     @property
+    def pipeline(self):
+        """The wrapped dataset's pipeline (tools such as mmpretrain's
+        ``browse_dataset.py`` read and replace it)."""
+        return self.dataset.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline) -> None:
+        self.dataset.pipeline = pipeline
+
+    @property
     def class_counts(self) -> List[int]:
         """Training images per class of the long-tailed profile."""
         self.full_init()

@@ -61,6 +61,12 @@ def test_preset_reads_through_mmpretrain(prepared):
     # the t10k files (mmpretrain's reader needs test_mode for them)
     assert len(test) == 30
     assert test.metainfo['class_counts'] == train.metainfo['class_counts']
+    # tools that swap the pipeline (mmpretrain's browse_dataset.py) reach
+    # the wrapped dataset's
+    assert train.pipeline is train.dataset.pipeline
+    train.pipeline = lambda results: dict(results, seen=True)
+    assert train[0]['seen']
+    assert train[0]['gt_label'] == train.get_gt_labels()[0]
 
 
 def test_demo_pipeline_equals_the_padded_rgb_image(prepared):
