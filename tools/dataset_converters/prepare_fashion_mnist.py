@@ -65,22 +65,21 @@ def prepare(src: str, out: str) -> list:
     """
     sources = [find_source(src, name) for name in IDX_FILES]
     os.makedirs(out, exist_ok=True)
-    written = []
+    written, shapes = [], []
     for name, source in zip(IDX_FILES, sources):
         target = osp.join(out, name)
         if osp.isfile(target):
             try:
-                check_idx(target)
+                shapes.append(check_idx(target))
                 continue
             except ValueError:
                 pass
         opener = gzip.open if source.endswith('.gz') else open
         with opener(source, 'rb') as fin, open(target + '.part', 'wb') as f:
             shutil.copyfileobj(fin, f)
-        check_idx(target + '.part')
+        shapes.append(check_idx(target + '.part'))
         os.replace(target + '.part', target)
         written.append(target)
-    shapes = [check_idx(osp.join(out, name)) for name in IDX_FILES]
     if shapes[0][0] != shapes[1][0] or shapes[2][0] != shapes[3][0]:
         raise ValueError(f'{out}: image and label counts differ ({shapes}).')
     return written

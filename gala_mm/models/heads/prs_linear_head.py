@@ -21,9 +21,8 @@ def _with_num_classes(loss: dict, num_classes: int) -> dict:
         if loss['num_classes'] != num_classes:
             raise ValueError(
                 f'PRSLinearClsHead: num_classes={num_classes} but the loss '
-                f'has '
-                f'num_classes={loss["num_classes"]}; set both to the number '
-                'of classes of the dataset.')
+                f'has num_classes={loss["num_classes"]}; set both to the '
+                'number of classes of the dataset.')
         return loss
     loss_cls = MODELS.get(loss['type'])
     if loss_cls is not None and 'num_classes' in inspect.signature(
@@ -35,8 +34,7 @@ def _with_num_classes(loss: dict, num_classes: int) -> dict:
 def raw_pred_score(data_sample) -> torch.Tensor:
     """The softmax of the plain logits of a prediction: ``raw_pred_score``
     when a head re-balanced it (``PRSLinearClsHead`` with ``prs_tau > 0``),
-    else
-    ``pred_score``. Works on ``DataSample`` objects and on their dumps
+    else ``pred_score``. Works on ``DataSample`` objects and on their dumps
     (dicts, ``tools/test.py --out``)."""
     get = data_sample.get
     raw = get('raw_pred_score', None)
@@ -119,9 +117,8 @@ class PRSLinearClsHead(LinearClsHead):
         if not self.has_prs_prior:
             raise RuntimeError(
                 f'PRSLinearClsHead: prs_tau={self.prs_tau} needs a stored PRS '
-                'prior. '
-                'Estimate it with tools/estimate_prior.py on a validation '
-                'split, or set model.head.prs_tau=0 and use the '
+                'prior. Estimate it with tools/estimate_prior.py on a '
+                'validation split, or set model.head.prs_tau=0 and use the '
                 "LongTailAccuracy metric's transductive prs_tau.")
         raw_scores = F.softmax(cls_score.float(), dim=1)
         logits = rebalance(
