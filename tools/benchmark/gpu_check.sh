@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU numbers of docs/benchmarks.md, on a machine with one GPU and no
 # internet, in under 8 minutes:
-#   bash tools/benchmark/gpu_check.sh             # on the GPU machine
+#   bash tools/benchmark/device_setup.sh --fetch  # here, once (wheels, data)
+#   bash tools/benchmark/gpu_check.sh             # on the GPU machine; carry
+#                                                 # .whl, data/fashion-mnist-gz
 #   bash tools/benchmark/gpu_check.sh --dry-run   # the same steps, tiny, CPU
 # 1. prepares the carried Fashion-MNIST files (FMNIST_DIR: the four idx .gz
 #    files), 2. trains + tests the demo with --amp (fp16 on the GPU),
@@ -11,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
+. tools/benchmark/device_setup.sh  # the carried wheels on a bare machine
 OUT=${OUT:-work_dirs/gpu_check}
 FMNIST_DIR=${FMNIST_DIR:-data/fashion-mnist-gz}
 [ -f "$FMNIST_DIR/train-images-idx3-ubyte.gz" ] \

@@ -30,6 +30,7 @@ again; an interrupted run resumes from its last epoch checkpoint.
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import os.path as osp
 import platform
@@ -37,6 +38,7 @@ import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -251,8 +253,10 @@ def code_version() -> str:
 
 
 def machine() -> str:
+    gpu = (f', GPU {torch.cuda.get_device_name(0)}'
+           if torch.cuda.is_available() else '')
     return (f'{platform.machine()}, {os.cpu_count()} CPU cores, torch '
-            f'{torch.__version__}, {torch.get_num_threads()} threads')
+            f'{torch.__version__}, {torch.get_num_threads()} threads{gpu}')
 
 
 # ----------------------------------------------------------------- choices
@@ -290,16 +294,33 @@ def choose_knob(results: Dict[str, dict], row: str, factor: int,
 
 
 # ------------------------------------------------------------------ stages
+Job = Tuple[int, int, int, str, Optional[float]]  # factor, epochs, seed,
+#                                                   method, knob
+
+
+def run_jobs(args, jobs: Sequence[Job]) -> Dict[str, dict]:
+    """Run jobs in their order, ``args.jobs`` at a time (each its own
+    process: a big machine trains several small runs at once); tag ->
+    result of each finished one."""
+    if args.jobs <= 1 or args.report_only:
+        found = [run_one(args, *job) for job in jobs]
+    else:
+        spawn = multiprocessing.get_context('spawn')
+        with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:
+            futures = [pool.submit(run_one, args, *job) for job in jobs]
+            found = [future.result() for future in futures]
+    return {res['tag']: res for res in found if res}
+
+
+def default_knob(method: str) -> Optional[float]:
+    return KNOBS[method][1][0] if method in KNOBS else None
+
+
 def run_curve(args) -> Dict[str, dict]:
-    results = {}
-    for epochs in args.epochs:
-        for method in ('ce', 'gala'):
-            knob = KNOBS[method][1][0] if method in KNOBS else None
-            res = run_one(args, args.ifs[0], epochs, args.seeds[0], method,
-                          knob)
-            if res:
-                results[res['tag']] = res
-    return results
+    return run_jobs(args, [(args.ifs[0], epochs, args.seeds[0], method,
+                            default_knob(method))
+                           for epochs in args.epochs
+                           for method in ('ce', 'gala')])
 
 
 def run_compare(args) -> Dict[str, dict]:
@@ -307,12 +328,14 @@ def run_compare(args) -> Dict[str, dict]:
     epochs = args.epochs[0]
     for factor in args.ifs:
         first = args.seeds[0]
-        # Seed 0 of every method (and every knob value) first.
-        for method in TRAINED:
-            for knob in (KNOBS[method][1] if method in KNOBS else [None]):
-                res = run_one(args, factor, epochs, first, method, knob)
-                if res:
-                    results[res['tag']] = res
+        # Seed 0 of every method first (its default knob), then the rest
+        # of the knob grids on seed 0.
+        jobs = [(factor, epochs, first, m, default_knob(m)) for m in TRAINED]
+        jobs += [(factor, epochs, first, m, knob) for m in TRAINED
+                 if m in KNOBS for knob in KNOBS[m][1][1:]]
+        results.update(run_jobs(args, jobs))
+        # The other seeds with the knobs chosen on seed 0's validation split.
+        jobs = []
         for seed in args.seeds[1:]:
             for method in TRAINED:
                 knobs = {None}
@@ -321,10 +344,9 @@ def run_compare(args) -> Dict[str, dict]:
                              for row, (m, _) in ROWS.items() if m == method}
                     if None in knobs:  # seed 0's grid not finished
                         continue
-                for knob in sorted(knobs, key=lambda k: (k is None, k)):
-                    res = run_one(args, factor, epochs, seed, method, knob)
-                    if res:
-                        results[res['tag']] = res
+                jobs += [(factor, epochs, seed, method, knob) for knob in
+                         sorted(knobs, key=lambda k: (k is None, k))]
+        results.update(run_jobs(args, jobs))
     return results
 
 
@@ -418,8 +440,11 @@ def compare_report(results: Dict[str, dict], factor: int, epochs: int,
     done = [r for r in BASELINES if len(per_seed.get(r, {})) == len(seeds)]
     if done:
         best = max(done, key=lambda r: np.mean(list(per_seed[r].values())))
-        lines.append(f'Best baseline (highest mean balanced test accuracy): '
-                     f'**{best}**.')
+        among = ('' if len(done) == len(BASELINES) else
+                 f' of the {len(done)} of {len(BASELINES)} baselines '
+                 'finished so far')
+        lines.append(f'Best baseline{among} (highest mean balanced test '
+                     f'accuracy): **{best}**.')
         for row in GALA_ROWS:
             if len(per_seed.get(row, {})) != len(seeds):
                 continue
@@ -447,7 +472,7 @@ def curve_report(results: Dict[str, dict], args) -> tuple:
         cells = []
         for row in ('CE', 'GALA', 'GALA + PRS'):
             method = ROWS[row][0]
-            knob = KNOBS[method][1][0] if method in KNOBS else None
+            knob = default_knob(method)
             res = results.get(run_tag(args.ifs[0], epochs, args.seeds[0],
                                       method, knob))
             if res is None:
@@ -541,6 +566,10 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', default='data/fashion_mnist')
     parser.add_argument('--no-amp', dest='amp', action='store_false',
                         help='train in fp32 (default: --amp, bf16 on CPU)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs trained at once (default 1; on a GPU '
+                        'machine with many cores several small runs share '
+                        'the GPU)')
     parser.add_argument('--report-only', action='store_true',
                         help='only write the report of the finished runs')
     parser.add_argument('--quick', action='store_true',
