@@ -54,6 +54,30 @@ device_install() {
         "torch", torch.__version__)'
 }
 
+# The machine in one line, into the file $1; no GPU is an error unless $2
+# is 1 (a --dry-run on the CPU).
+device_describe() {
+    "$PY" - "${2:-0}" <<'PYEOF' | tee "$1"
+import os, platform, sys, torch
+gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'
+print(f'{platform.machine()}, {os.cpu_count()} cores, '
+      f'torch {torch.__version__}, {gpu}')
+if sys.argv[1] != '1' and not torch.cuda.is_available():
+    raise SystemExit('no CUDA GPU: run with --dry-run on a CPU machine')
+PYEOF
+}
+
+# The four Fashion-MNIST idx .gz files (FMNIST_DIR: the carried
+# data/fashion-mnist-gz, else Debian's) decompressed into $1.
+device_prepare_data() {
+    local src=${FMNIST_DIR:-data/fashion-mnist-gz}
+    [ -f "$src/train-images-idx3-ubyte.gz" ] \
+        || src=/usr/share/datasets/fashion-mnist
+    echo "Fashion-MNIST from $src"
+    "$PY" "$ROOT/tools/dataset_converters/prepare_fashion_mnist.py" \
+        --src "$src" --out "$1"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     case "${1:-}" in
         --fetch) device_fetch ;;

@@ -21,29 +21,19 @@ BUDGET=${BUDGET:-390}
 JOBS=${JOBS:-5}
 EPOCHS=${EPOCHS:-200}
 WORK=${WORK:-/tmp/gpu_accuracy}
-FMNIST_DIR=${FMNIST_DIR:-data/fashion-mnist-gz}
-[ -f "$FMNIST_DIR/train-images-idx3-ubyte.gz" ] \
-    || FMNIST_DIR=/usr/share/datasets/fashion-mnist
 DATA_ROOT=${DATA_ROOT:-data/fashion_mnist}
-QUICK=
+QUICK=; DRY=0
 if [ "${1:-}" = "--dry-run" ]; then
-    QUICK=--quick; JOBS=${DRY_JOBS:-2}; EPOCHS=1  # --quick: 1 epoch
+    QUICK=--quick; DRY=1; JOBS=${DRY_JOBS:-2}; EPOCHS=1  # --quick: 1 epoch
 fi
 mkdir -p "$OUT" "$WORK"
 log() { echo "[gpu_accuracy $(date +%H:%M:%S)] $*"; }
 
 . tools/benchmark/device_setup.sh
-"$PY" - "$QUICK" <<'PYEOF' | tee "$OUT/machine.txt"
-import os, platform, sys, torch
-gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'
-print(f'{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {gpu}')
-if not sys.argv[1] and not torch.cuda.is_available():
-    raise SystemExit('no CUDA GPU: run with --dry-run on a CPU machine')
-PYEOF
+device_describe "$OUT/machine.txt" "$DRY"
 
-log "1/3 prepare Fashion-MNIST from $FMNIST_DIR"
-"$PY" tools/dataset_converters/prepare_fashion_mnist.py --src "$FMNIST_DIR" \
-    --out "$DATA_ROOT"
+log "1/3 prepare the data"
+device_prepare_data "$DATA_ROOT"
 
 log "2/3 compare --epochs $EPOCHS, $JOBS runs at once, for $BUDGET s"
 # Each run: one training process + its 2 data workers; a few threads each.

@@ -15,9 +15,6 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
 . tools/benchmark/device_setup.sh  # the carried wheels on a bare machine
 OUT=${OUT:-work_dirs/gpu_check}
-FMNIST_DIR=${FMNIST_DIR:-data/fashion-mnist-gz}
-[ -f "$FMNIST_DIR/train-images-idx3-ubyte.gz" ] \
-    || FMNIST_DIR=/usr/share/datasets/fashion-mnist
 DATA_ROOT=${DATA_ROOT:-data/fashion_mnist}
 CONFIG=configs/gala/resnet32_fmnist_lt_demo.py
 DRY=0
@@ -36,17 +33,10 @@ else
     TRAIN_OPTS=""; TEST_OPTS=""
     THROUGHPUT="--iters 60 --repeats 2"
 fi
-"$PY" - <<PYEOF | tee "$OUT/machine.txt"
-import os, platform, torch
-gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'
-print(f'{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {gpu}')
-if $DRY == 0 and not torch.cuda.is_available():
-    raise SystemExit('no CUDA GPU: run with --dry-run on a CPU machine')
-PYEOF
+device_describe "$OUT/machine.txt" "$DRY"
 
-log "1/5 prepare Fashion-MNIST from $FMNIST_DIR"
-"$PY" tools/dataset_converters/prepare_fashion_mnist.py --src "$FMNIST_DIR" \
-    --out "$DATA_ROOT"
+log "1/5 prepare the data"
+device_prepare_data "$DATA_ROOT"
 
 log "2/5 train + test the demo with --amp"
 start=$(date +%s)
