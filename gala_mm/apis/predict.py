@@ -46,8 +46,9 @@ def predict_scores(runner: Runner,
     """Plain softmax scores and labels of every image of a split.
 
     Runs mmengine's ``TestLoop`` (hooks, progress log, DDP result
-    collection) with the ``LongTailAccuracy`` metric, the same evaluation
-    path as ``tools/test.py``, and takes the scores the metric collected
+    collection) with the ``LongTailAccuracy`` metric and the config's shot
+    thresholds, the same evaluation path as ``tools/test.py``, and takes
+    the scores the metric collected
     (``raw_pred_score`` when the head re-balances, so always those of the
     plain logits).
 
@@ -55,8 +56,11 @@ def predict_scores(runner: Runner,
         tuple[torch.Tensor, torch.Tensor]: ``(N, C)`` float32 scores and
         ``(N,)`` labels (on rank 0; ``(None, None)`` on other ranks).
     """
-    loop = TestLoop(runner, copy.deepcopy(dataloader_cfg),
-                    [dict(type='LongTailAccuracy', keep_scores=True)])
+    from ..engine import shot_thresholds
+    many_thr, few_thr = shot_thresholds(runner.cfg)
+    metric = dict(type='LongTailAccuracy', keep_scores=True,
+                  many_thr=many_thr, few_thr=few_thr)
+    loop = TestLoop(runner, copy.deepcopy(dataloader_cfg), [metric])
     if not getattr(runner, '_gala_run_started', False):
         runner.call_hook('before_run')  # as Runner.test() (log files...)
         runner._gala_run_started = True

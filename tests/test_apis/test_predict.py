@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from gala_mm.apis import best_tau, parse_taus, tau_at_grid_top, tau_sweep
+from gala_mm.longtail import shot_groups
 from ..conftest import REPO, run_tool
 
 # End-to-end (subprocesses, training, several processes).
@@ -45,6 +46,18 @@ def test_tune_tau_tool(trained_gala, tmp_path):
     assert '[test-set optimum, optimistic]' in proc.stdout
     assert res['chosen_at_grid_top'] == (res['chosen_tau'] == 2.0)
     assert ('widen --taus' in proc.stdout) == res['chosen_at_grid_top']
+    # the evaluation logs its shot groups with the config's thresholds
+    # (40 / 15), not the metric's defaults (100 / 20)
+    counts = torch.load(ckpt, map_location='cpu', weights_only=False)[
+        'meta']['dataset_meta']['class_counts']
+    thresholds = ((40, 15), (100, 20))
+    groups = {thr: shot_groups(counts, *thr) for thr in thresholds}
+    lines = {thr: 'classes per group: ' + ', '.join(
+        f'{g}={len(idx)}' for g, idx in groups[thr].items())
+        for thr in groups}
+    assert lines[(40, 15)] != lines[(100, 20)]
+    log = proc.stdout + proc.stderr
+    assert lines[(40, 15)] in log and lines[(100, 20)] not in log
 
 
 def test_tau_at_grid_top():

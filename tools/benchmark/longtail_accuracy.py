@@ -51,12 +51,14 @@ from mmengine.config import Config, ConfigDict  # noqa: E402
 import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
                           validation_dataloader)
+from gala_mm.engine import shot_thresholds  # noqa: E402
 from gala_mm.longtail import (la_predict, per_class_accuracy,  # noqa
                               prs_predict, shot_groups, summarize)
 
 DEMO = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 RESULTS = osp.join(ROOT, 'docs/benchmarks/results/fmnist_lt')
-MANY_THR, FEW_THR = 1500, 200  # see configs/_base_/datasets/fmnist_lt.py
+# The demo config's shot thresholds (its LongTailAccuracy metric's).
+MANY_THR, FEW_THR = shot_thresholds(Config.fromfile(DEMO))
 NUM_CLASSES = 10
 TAUS = [round(0.25 * i, 2) for i in range(17)]  # 0 .. 4
 # Knob grids, searched on seed 0's validation split. The first value of a
