@@ -7,7 +7,8 @@ The prior is the mean predicted class distribution of the checkpoint on a
 balanced split that is not the test set: the validation split held out of
 the training files (``val_per_class``), or ``--val-ann-file``. Then
 
-    python tools/test.py CONFIG CKPT_WITH_PRIOR --cfg-options model.head.prs_tau=1.0
+    python tools/test.py CONFIG CKPT_WITH_PRIOR \
+        --cfg-options model.head.prs_tau=1.0
 
 (and ``ImageClassificationInferencer``) return re-balanced predictions.
 """

@@ -1,7 +1,8 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """Choose PRS's tau on a balanced validation split, not on the test set.
 
-    python tools/tune_tau.py CONFIG CHECKPOINT [--taus 0:3:0.1] [--out tau.json]
+    python tools/tune_tau.py CONFIG CHECKPOINT [--taus 0:3:0.1] \
+        [--out tau.json]
 
 The validation split is the one the long-tailed CIFAR datasets hold out of
 the training files (``train_dataloader.dataset.val_per_class``), or a given

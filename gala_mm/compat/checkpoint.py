@@ -19,8 +19,9 @@ forge pointers, and crash the interpreter).
 attribute (and so run code), so the name ``builtins.getattr`` is mapped to
 :func:`history_buffer_getattr`, which returns only those registered
 statistic methods and refuses everything else. No arbitrary callable is
-allowed, so a malicious pickle still cannot run code. We deliberately do **not** set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
-or ``weights_only=False`` globally. A checkpoint that needs other classes
+allowed, so a malicious pickle still cannot run code. We deliberately do
+**not** set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` or ``weights_only=False``
+globally. A checkpoint that needs other classes
 (e.g. a full pickled model) keeps failing with torch's own message, which
 names the class to allow; load such a file only if you trust its source.
 """

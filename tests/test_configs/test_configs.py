@@ -78,7 +78,8 @@ def lrs(cfg, epochs):
 
 def test_cifar_schedule_is_the_official_one():
     """epoch 1: 0.05, epoch 2: 0.1, cosine to 0 at epoch 200 (spec 3.1)."""
-    cfg = Config.fromfile(osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/gala/resnet32_cifar100lt.py'))
     t = cfg.train_cfg.max_epochs
     official = [0.05] + [
         0.1 * (1 + math.cos(math.pi * (e - 2) / (t - 2))) / 2

@@ -97,8 +97,8 @@ def test_registered_large_scale_types(lt_tree):
 
 def test_bom_is_ignored_and_latin1_named(tmp_path):
     (tmp_path / 'bom.txt').write_bytes(b'\xef\xbb\xbfa.jpg 1\nb.jpg 0\n')
-    assert parse_file_list(str(tmp_path / 'bom.txt'), 2) == [('a.jpg', 1),
-                                                              ('b.jpg', 0)]
+    assert parse_file_list(str(tmp_path / 'bom.txt'), 2) == [
+        ('a.jpg', 1), ('b.jpg', 0)]
     (tmp_path / 'latin.txt').write_bytes(b'a.jpg 1\ncaf\xe9.jpg 0\n')
     with pytest.raises(FileListError,
                        match=r'latin.txt:2: not UTF-8 \(byte 0xe9 at column '

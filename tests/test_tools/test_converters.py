@@ -22,7 +22,8 @@ def test_inat_json_to_list(tmp_path):
     run_tool([osp.join(REPO, 'tools/dataset_converters/inat_json_to_list.py'),
               str(tmp_path / 'train2018.json'), str(out)])
     assert parse_file_list(str(out), 8142) == [
-        ('train_val2018/Plantae/7/a.jpg', 7), ('train_val2018/Aves/3/b.jpg', 3)]
+        ('train_val2018/Plantae/7/a.jpg', 7),
+        ('train_val2018/Aves/3/b.jpg', 3)]
 
 
 def test_inat_json_errors(tmp_path):

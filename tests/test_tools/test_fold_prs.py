@@ -65,8 +65,8 @@ def test_folded_model_equals_prs_head(gala_checkpoint, tmp_path):
     run_tool([TOOL, CONFIG, gala_checkpoint, str(out_dir), '--tau', '1.5',
               '--onnx'])
     # stock mmpretrain loads it; the head is mmpretrain's own
-    folded = init_model(str(out_dir / 'config.py'), str(out_dir /
-                                                         'model.pth'))
+    folded = init_model(str(out_dir / 'config.py'),
+                        str(out_dir / 'model.pth'))
     assert type(folded.head).__name__ == 'LinearClsHead'
     assert type(folded.head).__module__.startswith('mmpretrain.')
     assert not any('loss_module' in k for k in folded.state_dict())

@@ -51,8 +51,8 @@ def test_device_setup_names_the_fix_without_wheels(tmp_path):
     tree = tmp_path / 'tree'
     (tree / 'tools' / 'benchmark').mkdir(parents=True)
     script = tree / 'tools' / 'benchmark' / 'device_setup.sh'
-    script.write_text(open(osp.join(REPO, 'tools/benchmark/'
-                                         'device_setup.sh')).read())
+    with open(osp.join(REPO, 'tools/benchmark/device_setup.sh')) as f:
+        script.write_text(f.read())
     fake = tmp_path / 'python3'
     fake.write_text('#!/bin/sh\nexit 1\n')
     fake.chmod(0o755)

@@ -20,7 +20,8 @@ TEST = osp.join(REPO, 'tools/test.py')
 
 def load(path):
     import gala_mm  # noqa: F401  (registers the safe globals)
-    return torch.load(path, map_location='cpu')  # torch's default: weights_only
+    # torch's default: weights_only
+    return torch.load(path, map_location='cpu')
 
 
 @pytest.fixture(scope='module')

@@ -192,8 +192,9 @@ def main(argv=None):
            if DEVICE.type == 'cuda' else '')
     res = dict(machine=f'{platform.machine()}, {os.cpu_count()} cores, '
                f'torch {torch.__version__}, {torch.get_num_threads()} '
-               f'threads, device {DEVICE}{gpu}', date=time.strftime('%Y-%m-%d'), loss_only=[],
-               head=[], resnet32=None, memory=[])
+               f'threads, device {DEVICE}{gpu}',
+               date=time.strftime('%Y-%m-%d'), loss_only=[], head=[],
+               resnet32=None, memory=[])
     print(res['machine'])
     print('\nloss only (forward + backward), ms, median of '
           f'{repeats}:')

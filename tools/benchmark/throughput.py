@@ -194,8 +194,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    iters, warmup, repeats = (8, 3, 1) if args.quick else (args.iters, 10,
-                                                            args.repeats)
+    iters, warmup, repeats = ((8, 3, 1) if args.quick else
+                              (args.iters, 10, args.repeats))
     data_root = osp.abspath(args.data_root)
     print(f'{platform.machine()}, {os.cpu_count()} cores, torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads; '

@@ -28,8 +28,8 @@ def logsumexp_excluding_each(x: torch.Tensor) -> torch.Tensor:
     rest = shifted.sum(dim=1, keepdim=True) - shifted
     out = row_max + rest.clamp_min(torch.finfo(x.dtype).tiny).log()
     masked = x.scatter(1, argmax, float('-inf'))
-    return out.scatter(1, argmax, torch.logsumexp(masked, dim=1,
-                                                   keepdim=True))
+    return out.scatter(1, argmax,
+                       torch.logsumexp(masked, dim=1, keepdim=True))
 
 
 def gala_logit_offsets(log_theta: torch.Tensor, lambda_pos: float,

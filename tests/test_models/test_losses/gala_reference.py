@@ -16,7 +16,8 @@ class ReferenceGALA:
                  adjust='official', accumulation='double'):
         c = num_classes
         self.c = c
-        self.lambda_pos, self.lambda_neg, self.eps = lambda_pos, lambda_neg, eps
+        self.lambda_pos, self.lambda_neg = lambda_pos, lambda_neg
+        self.eps = eps
         self.adjust, self.accumulation = adjust, accumulation
         self.inner = torch.zeros(c, c, dtype=torch.float64)
         self.pos_outer = torch.zeros(c, c, dtype=torch.float64)
