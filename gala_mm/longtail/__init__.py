@@ -8,10 +8,12 @@ from .counts import check_class_counts, check_tau, class_prior
 from .rebalance import (la_predict, mean_class_distribution, prs_predict,
                         rebalance)
 from .shots import ShotGroups, shot_groups
-from .summary import format_shot_table, per_class_accuracy, summarize
+from .summary import (format_group_sizes, format_shot_table,
+                      per_class_accuracy, summarize)
 
 __all__ = [
     'check_class_counts', 'check_tau', 'class_prior', 'ShotGroups',
     'shot_groups', 'mean_class_distribution', 'rebalance', 'prs_predict',
-    'la_predict', 'per_class_accuracy', 'summarize', 'format_shot_table'
+    'la_predict', 'per_class_accuracy', 'summarize', 'format_shot_table',
+    'format_group_sizes'
 ]

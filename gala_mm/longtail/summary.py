@@ -74,6 +74,19 @@ def format_shot_table(metrics: Dict[str, float],
                 cells.append(f"{'n/a':>10}")
         lines.append(f'{method:<12}' + ''.join(cells))
     if groups is not None:
-        lines.append('classes per group: ' + ', '.join(
-            f'{g}={len(groups[g])}' for g in GROUPS))
+        lines.append(format_group_sizes(groups))
     return '\n'.join(lines)
+
+
+def format_group_sizes(groups: Dict[str, np.ndarray]) -> str:
+    """The line that says how many classes each shot group holds.
+
+    Args:
+        groups (dict): group name -> class indices, as from
+            :func:`shot_groups`.
+
+    Returns:
+        str: e.g. ``'classes per group: many=3, medium=4, few=3'``.
+    """
+    return 'classes per group: ' + ', '.join(
+        f'{g}={len(groups[g])}' for g in GROUPS)

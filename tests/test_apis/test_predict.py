@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gala_mm.apis import best_tau, parse_taus, tau_at_grid_top, tau_sweep
-from gala_mm.longtail import shot_groups
+from gala_mm.longtail import format_group_sizes, shot_groups
 from ..conftest import REPO, run_tool
 
 # End-to-end (subprocesses, training, several processes).
@@ -52,9 +52,7 @@ def test_tune_tau_tool(trained_gala, tmp_path):
         'meta']['dataset_meta']['class_counts']
     thresholds = ((40, 15), (100, 20))
     groups = {thr: shot_groups(counts, *thr) for thr in thresholds}
-    lines = {thr: 'classes per group: ' + ', '.join(
-        f'{g}={len(idx)}' for g, idx in groups[thr].items())
-        for thr in groups}
+    lines = {thr: format_group_sizes(groups[thr]) for thr in groups}
     assert lines[(40, 15)] != lines[(100, 20)]
     log = proc.stdout + proc.stderr
     assert lines[(40, 15)] in log and lines[(100, 20)] not in log

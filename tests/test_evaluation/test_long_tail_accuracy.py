@@ -8,6 +8,7 @@ from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 
 from gala_mm.evaluation import format_shot_table, shot_groups
+from gala_mm.longtail import format_group_sizes
 
 
 def samples(gt, pred, num_classes=4, scores=None):
@@ -42,6 +43,10 @@ def test_hand_made_example_with_empty_group():
     groups = shot_groups([200, 150, 50, 30])
     table = format_shot_table({k[3:]: v for k, v in res.items()}, groups)
     assert 'no cls' in table and 'few=0' in table
+    # the group sizes line is one function's, in the table and the tools
+    sizes = format_group_sizes(groups)
+    assert sizes == 'classes per group: many=2, medium=2, few=0'
+    assert table.endswith(sizes)
 
 
 def test_thresholds_are_configurable():
