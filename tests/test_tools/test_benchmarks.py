@@ -35,6 +35,12 @@ def test_accuracy_quick(small_lt_root, tmp_path):
     results = sorted(p.name for p in (tmp_path / 'results').iterdir())
     # seed 0 of every method and every knob of the (quick) grids
     assert len(results) == 7, results
+    import json
+    res = json.loads((tmp_path / 'results' / results[0]).read_text())
+    # one training session, from scratch: its time ledger is complete
+    assert res['segments'] == 1 and res['time_complete']
+    assert 0 < res['train_cpu_seconds'] < res['cpu_seconds']
+    assert res['train_seconds'] < res['seconds']
     assert Image.open(tmp_path / 'per_class_if100.png').size[0] > 300
 
 

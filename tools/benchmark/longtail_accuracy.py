@@ -159,8 +159,102 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def tree_cpu_seconds(pid: int) -> Optional[float]:
+    """CPU seconds used so far by a live process and its live descendants
+    (the dataloader workers), their reaped children included; None where
+    there is no Linux ``/proc``."""
+    ticks = os.sysconf('SC_CLK_TCK')
+    stats = {}
+    try:
+        entries = [e for e in os.listdir('/proc') if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                # after 'pid (comm)': state ppid ... utime stime cutime cstime
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        stats[int(entry)] = (int(fields[1]),
+                             sum(int(x) for x in fields[11:15]))
+    if pid not in stats:
+        return None
+    tree = {pid}
+    for _ in range(8):  # depth: train.py -> workers -> their helpers
+        tree |= {p for p, (ppid, _) in stats.items() if ppid in tree}
+    return sum(stats[p][1] for p in tree) / ticks
+
+
+class TimeLedger:
+    """Wall and CPU seconds of every training segment of one run, kept in
+    ``<work_dir>.time.json`` and rewritten every ``period`` seconds, so a
+    run resumed across sessions (or killed: at most ``period`` seconds are
+    lost) reports the time of all its segments, not the last one's.
+
+    Args:
+        path (str): the ledger file.
+        period (float): seconds between two writes while training.
+        fresh (bool): forget the segments of an earlier ledger (its run's
+            work dir is gone, so the run starts again from scratch).
+    """
+
+    def __init__(self, path: str, period: float = 30.0, fresh=False):
+        self.path, self.period = path, period
+        self.segments: List[dict] = []
+        if osp.isfile(path) and not fresh:
+            with open(path) as f:
+                self.segments = json.load(f)['segments']
+
+    def track(self, proc: subprocess.Popen, resumed: bool) -> int:
+        """Record ``proc`` as a new segment until it exits; its exit code.
+
+        Args:
+            proc (Popen): the training process, just started.
+            resumed (bool): whether it resumes from a checkpoint.
+        """
+        start, kids = time.time(), _cpu_seconds()
+        seg = dict(start=time.strftime('%Y-%m-%d %H:%M:%S'), wall=0.0,
+                   cpu=0.0, resumed=resumed)
+        self.segments.append(seg)
+        while True:
+            try:
+                code = proc.wait(timeout=self.period)
+            except subprocess.TimeoutExpired:
+                code = None
+            if code is not None:  # reaped: its whole tree's CPU is ours
+                seg['cpu'] = round(_cpu_seconds() - kids, 1)
+            else:
+                cpu = tree_cpu_seconds(proc.pid)
+                seg['cpu'] = None if cpu is None else round(cpu, 1)
+            seg['wall'] = round(time.time() - start, 1)
+            self.write()
+            if code is not None:
+                return code
+
+    def write(self) -> None:
+        tmp = self.path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(dict(segments=self.segments), f)
+        os.replace(tmp, self.path)
+
+    def totals(self) -> dict:
+        """``train_seconds``, ``train_cpu_seconds`` (None if a segment's is
+        unknown), ``segments`` and ``time_complete``: False when the first
+        recorded segment resumed a run begun without the ledger."""
+        cpus = [s['cpu'] for s in self.segments]
+        return dict(
+            train_seconds=round(sum(s['wall'] for s in self.segments), 1),
+            train_cpu_seconds=(None if None in cpus else
+                               round(sum(cpus), 1)),
+            segments=len(self.segments),
+            time_complete=bool(self.segments)
+            and not self.segments[0]['resumed'])
+
+
 def train(cfg_path: str, work_dir: str, epochs: int, amp: bool) -> str:
-    """Train (or resume) one run with tools/train.py; the last checkpoint."""
+    """Train (or resume) one run with tools/train.py; the last checkpoint.
+    The time of each training segment goes to ``<work_dir>.time.json``."""
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
     if osp.isfile(ckpt):
         return ckpt
@@ -168,8 +262,14 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool) -> str:
            '--work-dir', work_dir, '--resume']
     if amp:
         cmd.append('--amp')
+    resumed = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+    ledger = TimeLedger(work_dir + '.time.json',
+                        fresh=not osp.isdir(work_dir))
     with open(work_dir + '.log', 'a') as log:
-        subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        code = ledger.track(proc, resumed)
+    if code:
+        raise subprocess.CalledProcessError(code, cmd)
     return ckpt
 
 
@@ -220,8 +320,8 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     cfg_path = work_dir + '.py'
     build_config(method, knob, factor, seed, epochs, args.data_root,
                  args.quick).dump(cfg_path)
-    start, cpu = time.time(), _cpu_seconds()
     ckpt = train(cfg_path, work_dir, epochs, args.amp)
+    start, cpu = time.time(), _cpu_seconds()
     counts = torch.load(ckpt, map_location='cpu')['meta']['dataset_meta'][
         'class_counts']
     counts = [int(c) for c in counts]
@@ -233,8 +333,13 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
         code=code_version(),
         **evaluate(cfg_path, ckpt, method, counts, work_dir + '_eval',
                    args.taus))
-    res['seconds'] = round(time.time() - start, 1)
-    res['cpu_seconds'] = round(_cpu_seconds() - cpu, 1)
+    # training (every segment, from the ledger) + this evaluation
+    res.update(TimeLedger(work_dir + '.time.json').totals())
+    res['eval_seconds'] = round(time.time() - start, 1)
+    res['seconds'] = round(res['train_seconds'] + res['eval_seconds'], 1)
+    train_cpu = res['train_cpu_seconds']
+    res['cpu_seconds'] = (None if train_cpu is None else
+                          round(train_cpu + _cpu_seconds() - cpu, 1))
     os.makedirs(args.results_dir, exist_ok=True)
     with open(res_file, 'w') as f:
         json.dump(res, f)
@@ -597,6 +702,28 @@ def parse_args(argv=None):
     return args
 
 
+def time_summary(runs: Sequence[dict]) -> str:
+    """The finished runs' total CPU and wall time, saying how many of them
+    lack the time of earlier training sessions (a lower bound then)."""
+    cpu = [r['cpu_seconds'] for r in runs
+           if r.get('cpu_seconds') is not None]
+    wall = sum(r['seconds'] for r in runs)
+    resumed = [r for r in runs if r.get('time_complete') is False]
+    unledgered = [r for r in runs if 'time_complete' not in r]
+    text = (f'finished runs: {len(runs)}; their total CPU time '
+            f'{sum(cpu) / 3600:.2f} h, wall {wall / 3600:.2f} h')
+    if len(cpu) < len(runs):
+        text += f' (CPU time unknown for {len(runs) - len(cpu)})'
+    if resumed:
+        text += (f'; {len(resumed)} resumed a run begun before the time '
+                 'ledger: their time is a lower bound')
+    if unledgered:
+        text += (f'; {len(unledgered)} written before the time ledger '
+                 'count the session that finished them (a lower bound '
+                 'if it resumed the run)')
+    return text
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.quick:
@@ -626,10 +753,7 @@ def main(argv=None):
             if plot_compare(results, factor, args.epochs[0], args.seeds,
                             path):
                 lines.append(f'plot: {path}')
-    runs = list(results.values())
-    lines += ['', f'finished runs: {len(runs)}; their total CPU time '
-              f'{sum(r["cpu_seconds"] for r in runs) / 3600:.2f} h, wall '
-              f'{sum(r["seconds"] for r in runs) / 3600:.2f} h; this '
+    lines += ['', time_summary(list(results.values())) + f'; this '
               f'invocation {time.time() - start:.0f} s']
     report = '\n'.join(lines)
     with open(osp.join(args.work_dir, f'report_{args.stage}.md'), 'w') as f:

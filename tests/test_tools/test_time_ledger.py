@@ -1,0 +1,127 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""The accuracy benchmark's time ledger: the CPU and wall time of a run
+resumed across sessions (or killed) counts every training segment."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ..conftest import REPO
+
+BENCH = osp.join(REPO, 'tools/benchmark/longtail_accuracy.py')
+# a process that keeps one core busy for `s` seconds
+BUSY = ('import time\nt = time.process_time()\n'
+        'while time.process_time() - t < {s}: pass\n')
+
+
+@pytest.fixture(scope='module')
+def bench():
+    spec = importlib.util.spec_from_file_location('longtail_accuracy', BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def busy(seconds: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, '-c', BUSY.format(s=seconds)])
+
+
+def test_segments_add_up(bench, tmp_path):
+    path = str(tmp_path / 'run.time.json')
+    ledger = bench.TimeLedger(path, period=0.2)
+    assert ledger.track(busy(1.0), resumed=False) == 0
+    # a second session resumes the run: a new ledger object, same file
+    ledger = bench.TimeLedger(path, period=0.2)
+    assert ledger.track(busy(0.5), resumed=True) == 0
+    totals = bench.TimeLedger(path).totals()
+    assert totals['segments'] == 2 and totals['time_complete']
+    # the busy loops' CPU (plus interpreter start-up), both segments
+    assert 1.5 <= totals['train_cpu_seconds'] < 6
+    assert totals['train_seconds'] >= totals['train_cpu_seconds'] - 0.5
+    # a ledger begun by a resumed segment misses the earlier ones
+    other = str(tmp_path / 'other.time.json')
+    bench.TimeLedger(other, period=0.2).track(busy(0.1), resumed=True)
+    assert not bench.TimeLedger(other).totals()['time_complete']
+    # a run started again from scratch forgets the old segments
+    assert bench.TimeLedger(path, fresh=True).totals()['segments'] == 0
+
+
+def test_failed_training_is_recorded(bench, tmp_path):
+    path = str(tmp_path / 'run.time.json')
+    proc = subprocess.Popen([sys.executable, '-c', 'raise SystemExit(3)'])
+    assert bench.TimeLedger(path, period=0.2).track(proc, False) == 3
+    assert bench.TimeLedger(path).totals()['segments'] == 1
+
+
+@pytest.mark.skipif(not osp.isdir('/proc'), reason='Linux /proc')
+def test_tree_cpu_counts_the_workers(bench):
+    # the parent sleeps, its child (a dataloader worker) works
+    code = ('import subprocess, sys, time\n'
+            f'subprocess.Popen([sys.executable, "-c", {BUSY.format(s=30)!r}])'
+            '\ntime.sleep(60)\n')
+    proc = subprocess.Popen([sys.executable, '-c', code])
+    try:
+        time.sleep(2.5)
+        cpu = bench.tree_cpu_seconds(proc.pid)
+        assert cpu is not None and cpu >= 1.0
+    finally:
+        for pid in _children(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+    assert bench.tree_cpu_seconds(10 ** 9) is None  # no such process
+
+
+def _children(pid: int):
+    out = subprocess.run(['pgrep', '-P', str(pid)], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_sigkill_keeps_the_time_so_far(tmp_path):
+    """The session ends with SIGKILL: the ledger keeps what was measured
+    up to its last write (``period`` seconds at most are lost)."""
+    path = str(tmp_path / 'run.time.json')
+    script = tmp_path / 'track.py'
+    script.write_text(textwrap.dedent(f'''
+        import importlib.util, subprocess, sys
+        spec = importlib.util.spec_from_file_location('b', {BENCH!r})
+        bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+        child = subprocess.Popen([sys.executable, '-c', {BUSY.format(s=60)!r}])
+        print(child.pid, flush=True)
+        bench.TimeLedger({path!r}, period=0.3).track(child, False)
+    '''))
+    tracker = subprocess.Popen([sys.executable, str(script)],
+                               stdout=subprocess.PIPE, text=True)
+    child = int(tracker.stdout.readline())
+    try:
+        time.sleep(2.0)
+        tracker.send_signal(signal.SIGKILL)
+        tracker.wait()
+    finally:
+        os.kill(child, signal.SIGKILL)
+    with open(path) as f:
+        seg = json.load(f)['segments'][0]
+    assert seg['wall'] >= 1.0 and seg['cpu'] >= 0.5 and not seg['resumed']
+
+
+def test_time_summary(bench):
+    runs = [dict(tag='a', seconds=3600, cpu_seconds=7200.0,
+                 time_complete=True),
+            dict(tag='b', seconds=1800, cpu_seconds=1800.0,
+                 time_complete=False),
+            dict(tag='c', seconds=1800, cpu_seconds=3600.0)]
+    text = bench.time_summary(runs)
+    assert 'total CPU time 3.50 h, wall 2.00 h' in text
+    assert '1 resumed a run begun before the time ledger' in text
+    assert '1 written before the time ledger' in text
+    text = bench.time_summary(runs[:1])
+    assert 'lower bound' not in text
