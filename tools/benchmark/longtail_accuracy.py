@@ -311,8 +311,7 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     tag = run_tag(factor, epochs, seed, method, knob)
     res_file = osp.join(args.results_dir, tag + '.json')
     if osp.isfile(res_file):
-        with open(res_file) as f:
-            return json.load(f)
+        return read_result(res_file)
     if args.report_only:
         return None
     os.makedirs(args.work_dir, exist_ok=True)
@@ -341,10 +340,26 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     res['cpu_seconds'] = (None if train_cpu is None else
                           round(train_cpu + _cpu_seconds() - cpu, 1))
     os.makedirs(args.results_dir, exist_ok=True)
-    with open(res_file, 'w') as f:
+    # whole or not at all: a run killed while writing leaves no torn file
+    with open(res_file + '.tmp', 'w') as f:
         json.dump(res, f)
+    os.replace(res_file + '.tmp', res_file)
     print(f'{tag}: val balanced {res["raw"]["val"]["balanced"]:.2f}, '
           f'{res["seconds"]:.0f} s', flush=True)
+    return res
+
+
+def read_result(path: str) -> dict:
+    """One run's result file; a damaged one is an error naming the fix."""
+    try:
+        with open(path) as f:
+            res = json.load(f)
+        res['raw']['val']['balanced']
+    except (ValueError, KeyError, TypeError) as err:
+        raise SystemExit(
+            f'{path} is not a complete result file ({err!r}). Delete it: '
+            'the next run re-evaluates the run from its checkpoint (or '
+            'trains it again if the work dir is gone).') from None
     return res
 
 

@@ -1,6 +1,7 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""The accuracy benchmark's time ledger: the CPU and wall time of a run
-resumed across sessions (or killed) counts every training segment."""
+"""The accuracy benchmark's records: the time ledger (the CPU and wall time
+of a run resumed across sessions, or killed, counts every training segment)
+and the result files (whole or not at all; a damaged one names the fix)."""
 import importlib.util
 import json
 import os
@@ -125,3 +126,24 @@ def test_time_summary(bench):
     assert '1 written before the time ledger' in text
     text = bench.time_summary(runs[:1])
     assert 'lower bound' not in text
+
+
+def test_damaged_result_file_names_the_fix(bench, tmp_path):
+    results = tmp_path / 'results'
+    results.mkdir()
+    tag = bench.run_tag(100, 64, 0, 'ce', None)
+    # a torn file, as a write killed half-way would leave
+    (results / f'{tag}.json').write_text('{"tag": "' + tag + '", "raw": {')
+    argv = ['compare', '--epochs', '64', '--report-only', '--results-dir',
+            str(results), '--work-dir', str(tmp_path / 'work')]
+    with pytest.raises(SystemExit) as err:
+        bench.main(argv)
+    assert f'{tag}.json is not a complete result file' in str(err.value)
+    assert 'Delete it' in str(err.value)
+    # valid JSON without the metrics is damaged too
+    (results / f'{tag}.json').write_text('{"tag": "x"}')
+    with pytest.raises(SystemExit, match='not a complete result file'):
+        bench.main(argv)
+    # once deleted, the report runs (0 runs finished)
+    (results / f'{tag}.json').unlink()
+    assert bench.main(argv) == {}
