@@ -50,6 +50,12 @@ def test_segments_add_up(bench, tmp_path):
     other = str(tmp_path / 'other.time.json')
     bench.TimeLedger(other, period=0.2).track(busy(0.1), resumed=True)
     assert not bench.TimeLedger(other).totals()['time_complete']
+    # a damaged ledger: warned, a new one (incomplete if the run resumes)
+    (tmp_path / 'bad.time.json').write_text('{"segm')
+    bad = bench.TimeLedger(str(tmp_path / 'bad.time.json'), period=0.2)
+    bad.track(busy(0.1), resumed=True)
+    assert bad.totals()['segments'] == 1
+    assert not bad.totals()['time_complete']
     # a run started again from scratch forgets the old segments
     assert bench.TimeLedger(path, fresh=True).totals()['segments'] == 0
 

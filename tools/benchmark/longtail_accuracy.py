@@ -203,8 +203,14 @@ class TimeLedger:
         self.path, self.period = path, period
         self.segments: List[dict] = []
         if osp.isfile(path) and not fresh:
-            with open(path) as f:
-                self.segments = json.load(f)['segments']
+            try:
+                with open(path) as f:
+                    self.segments = list(json.load(f)['segments'])
+            except (ValueError, KeyError, TypeError) as err:
+                # the run's time is then counted from the next segment on
+                # (marked incomplete if that one resumes a checkpoint)
+                print(f'warning: unreadable time ledger {path} ({err!r}); '
+                      'starting a new one', file=sys.stderr)
 
     def track(self, proc: subprocess.Popen, resumed: bool) -> int:
         """Record ``proc`` as a new segment until it exits; its exit code.
