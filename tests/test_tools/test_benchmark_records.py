@@ -153,3 +153,10 @@ def test_damaged_result_file_names_the_fix(bench, tmp_path):
     # once deleted, the report runs (0 runs finished)
     (results / f'{tag}.json').unlink()
     assert bench.main(argv) == {}
+
+
+def test_spread_needs_two_seeds(bench):
+    assert bench._fmt([]) == 'n/a'
+    assert bench._fmt([87.5]) == '87.50'  # not '87.50 ± 0.00'
+    # sample std (ddof = 1) of 1, 2, 3 is 1
+    assert bench._fmt([1.0, 2.0, 3.0]) == '2.00 ± 1.00'

@@ -523,10 +523,13 @@ KEYS = ('top1', 'balanced', 'many', 'medium', 'few')
 
 
 def _fmt(values: List[float]) -> str:
+    """Mean ± sample std; a single value has no spread to show."""
     if not values:
         return 'n/a'
     v = np.asarray(values)
-    return f'{v.mean():.2f} ± {v.std(ddof=1) if len(v) > 1 else 0:.2f}'
+    if len(v) == 1:
+        return f'{v[0]:.2f}'
+    return f'{v.mean():.2f} ± {v.std(ddof=1):.2f}'
 
 
 def compare_report(results: Dict[str, dict], factor: int, epochs: int,
