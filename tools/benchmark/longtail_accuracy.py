@@ -159,6 +159,14 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def write_json(path: str, obj) -> None:
+    """Write ``obj`` as JSON whole or not at all (temporary file, then
+    rename): a process killed while writing leaves no torn file."""
+    with open(path + '.tmp', 'w') as f:
+        json.dump(obj, f)
+    os.replace(path + '.tmp', path)
+
+
 def tree_cpu_seconds(pid: int) -> Optional[float]:
     """CPU seconds used so far by a live process and its live descendants
     (the dataloader workers), their reaped children included; None where
@@ -239,10 +247,7 @@ class TimeLedger:
                 return code
 
     def write(self) -> None:
-        tmp = self.path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(dict(segments=self.segments), f)
-        os.replace(tmp, self.path)
+        write_json(self.path, dict(segments=self.segments))
 
     def totals(self) -> dict:
         """``train_seconds``, ``train_cpu_seconds`` (None if a segment's is
@@ -346,10 +351,7 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     res['cpu_seconds'] = (None if train_cpu is None else
                           round(train_cpu + _cpu_seconds() - cpu, 1))
     os.makedirs(args.results_dir, exist_ok=True)
-    # whole or not at all: a run killed while writing leaves no torn file
-    with open(res_file + '.tmp', 'w') as f:
-        json.dump(res, f)
-    os.replace(res_file + '.tmp', res_file)
+    write_json(res_file, res)
     print(f'{tag}: val balanced {res["raw"]["val"]["balanced"]:.2f}, '
           f'{res["seconds"]:.0f} s', flush=True)
     return res
