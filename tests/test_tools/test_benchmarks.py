@@ -1,7 +1,6 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """The benchmarks' --quick smoke runs (the full runs live in docs/)."""
 import os.path as osp
-import re
 
 import pytest
 from PIL import Image
@@ -22,9 +21,10 @@ def small_lt_root(tmp_path_factory):
 
 
 def test_accuracy_quick(small_lt_root, tmp_path):
+    # two runs at once, as the benchmark runs (one thread each on 2 cores)
     run_tool([osp.join(BENCH, 'longtail_accuracy.py'), 'compare', '--quick',
-              '--data-root', small_lt_root, '--work-dir', str(tmp_path)],
-             timeout=600)
+              '--jobs', '2', '--data-root', small_lt_root, '--work-dir',
+              str(tmp_path)], timeout=600)
     report = (tmp_path / 'report_compare.md').read_text()
     for method in ('| CE |', '| LA post-hoc | τ', '| Balanced Softmax |',
                    '| LDAM-DRW |', '| GCL | noise_mul=',
@@ -77,11 +77,4 @@ def test_loss_cost_quick(tmp_path):
     assert 'official-style' in proc.stdout
 
 
-def test_throughput_quick(small_lt_root):
-    proc = run_tool([osp.join(BENCH, 'throughput.py'), '--quick',
-                     '--data-root', small_lt_root], timeout=400)
-    assert 'fp32: runner' in proc.stdout and 'bf16: runner' in proc.stdout
-    shares = re.findall(r'runner (\d+\.\d)%, plain loop (\d+\.\d)%',
-                        proc.stdout)
-    assert len(shares) == 2
-    assert all(0 < float(s) < 100 for pair in shares for s in pair)
+# throughput.py --quick runs (and is checked) in test_gpu_check.py's dry run

@@ -64,6 +64,7 @@ def test_main_config_starts_training_when_cifar100_is_present(tmp_path):
         f'train_dataloader.dataset.data_root={root}',
         'train_dataloader.dataset.download=False',
         'train_dataloader.batch_size=1024',  # 1 epoch = 11 iterations
+        'model.backbone.depth=20',  # the shallowest CIFAR ResNet: 1.6x faster
         'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
         'train_cfg.val_interval=100', 'val_dataloader=None',
         'val_evaluator=None', 'val_cfg=None'

@@ -3,6 +3,7 @@
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 
 import numpy as np
@@ -38,7 +39,14 @@ def test_gpu_check_dry_run(tmp_path):
         assert step in proc.stdout
     metrics = json.loads((out / 'demo_metrics.json').read_text())
     assert 0 <= metrics['accuracy/top1'] <= 100
-    assert 'fp32: runner' in (out / 'throughput.txt').read_text()
+    # throughput.py --quick: the Runner's and the plain loop's share of
+    # the step in fp32 and bf16
+    throughput = (out / 'throughput.txt').read_text()
+    assert 'fp32: runner' in throughput and 'bf16: runner' in throughput
+    shares = re.findall(r'runner (\d+\.\d)%, plain loop (\d+\.\d)%',
+                        throughput)
+    assert len(shares) == 2
+    assert all(0 < float(s) < 100 for pair in shares for s in pair)
     cost = json.loads((out / 'loss_cost.json').read_text())
     assert cost['resnet32']['ratio'] > 0
     assert 'device cpu' in cost['machine']

@@ -36,8 +36,12 @@ log "1/3 prepare the data"
 device_prepare_data "$DATA_ROOT"
 
 log "2/3 compare --epochs $EPOCHS, $JOBS runs at once, for $BUDGET s"
-# Each run: one training process + its 2 data workers; a few threads each.
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+# Each run: one training process + its 2 data workers; cores / JOBS
+# threads each, at most 2 (more threads than cores makes every run wait on
+# the others' spinning threads: 2.5x slower on a 2-core machine).
+threads=$(( $(nproc) / JOBS )); [ $threads -ge 1 ] || threads=1
+[ $threads -le 2 ] || threads=2
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$threads}
 rc=0
 timeout --kill-after=15 "$BUDGET" "$PY" tools/benchmark/longtail_accuracy.py \
     compare --epochs "$EPOCHS" --jobs "$JOBS" $QUICK --work-dir "$WORK" \

@@ -11,10 +11,10 @@ baselines trained to convergence, several seeds, a paired verdict.
         --report-only
     # smoke run (< 5 min)
     python tools/benchmark/longtail_accuracy.py compare --quick
-    # two runs at once, one thread each (1.37x the runs per hour of one
-    # two-thread run on 2 CPU cores; several share a GPU)
-    OMP_NUM_THREADS=1 python tools/benchmark/longtail_accuracy.py \
-        compare --epochs 16 --jobs 2
+    # two runs at once, cores / 2 threads each unless OMP_NUM_THREADS is
+    # set (1.37x the runs per hour of one two-thread run on 2 CPU cores;
+    # several share a GPU)
+    python tools/benchmark/longtail_accuracy.py compare --epochs 16 --jobs 2
 
 Every method trains ResNet-32 with the demo recipe
 (``configs/gala/resnet32_fmnist_lt_demo.py``: GALA's warm-up + cosine
@@ -439,6 +439,11 @@ def run_jobs(args, jobs: Sequence[Job]) -> Dict[str, dict]:
     if args.jobs <= 1 or args.report_only:
         found = [run_one(args, *job) for job in jobs]
     else:
+        # cores / jobs threads per run unless the user chose: more threads
+        # than cores makes each run wait on the others' spinning threads
+        # (2 runs x 2 threads on 2 cores train 2.5x slower than x 1)
+        os.environ.setdefault(
+            'OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
         spawn = multiprocessing.get_context('spawn')
         with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:
             futures = [pool.submit(run_one, args, *job) for job in jobs]
@@ -706,7 +711,8 @@ def parse_args(argv=None):
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs trained at once (default 1; on a GPU '
                         'machine with many cores several small runs share '
-                        'the GPU)')
+                        'the GPU); each gets cores / JOBS threads unless '
+                        'OMP_NUM_THREADS is set')
     parser.add_argument('--report-only', action='store_true',
                         help='only write the report of the finished runs')
     parser.add_argument('--quick', action='store_true',
