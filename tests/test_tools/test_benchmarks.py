@@ -1,5 +1,6 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """The benchmarks' --quick smoke runs (the full runs live in docs/)."""
+import os
 import os.path as osp
 
 import pytest
@@ -41,6 +42,10 @@ def test_accuracy_quick(small_lt_root, tmp_path):
     assert res['segments'] == 1 and res['time_complete']
     assert 0 < res['train_cpu_seconds'] < res['cpu_seconds']
     assert res['train_seconds'] < res['seconds']
+    # --jobs 2: each run got cores / 2 threads (unless the user chose)
+    threads = os.environ.get('OMP_NUM_THREADS',
+                             str(max(1, (os.cpu_count() or 1) // 2)))
+    assert res['machine'].endswith(f', {threads} threads'), res['machine']
     assert Image.open(tmp_path / 'per_class_if100.png').size[0] > 300
 
 
