@@ -160,3 +160,57 @@ def test_spread_needs_two_seeds(bench):
     assert bench._fmt([87.5]) == '87.50'  # not '87.50 ± 0.00'
     # sample std (ddof = 1) of 1, 2, 3 is 1
     assert bench._fmt([1.0, 2.0, 3.0]) == '2.00 ± 1.00'
+
+
+def _run(bench, method, seed, knob, test, val=70.0, rule=None, grid=()):
+    """A result file's content: raw val/test balanced accuracy and, for
+    a post-hoc rule, its tau grid as (tau, val, test) triples."""
+    res = dict(tag=bench.run_tag(100, 64, seed, method, knob),
+               raw=dict(val=dict(balanced=val), test=dict(balanced=test)))
+    if rule:
+        res[rule] = [dict(tau=t, val=dict(balanced=v),
+                          test=dict(balanced=x)) for t, v, x in grid]
+    return res
+
+
+def test_compare_report_three_seeds(bench):
+    # Balanced test accuracy of seeds 0, 1, 2, written out by hand.
+    runs = []
+    for s, (ce, la, bs, ldam, gcl, gala, prs) in enumerate([
+            (80, 84, 85, 87, 84.0, 86.0, 88.0),
+            (81, 85, 86, 86, 84.5, 86.5, 88.5),
+            (82, 86, 87, 89, 85.0, 88.0, 90.5)]):
+        runs += [_run(bench, 'ce', s, None, ce, rule='la',
+                      grid=[(0.0, 70, ce), (1.0, 75, la)]),
+                 _run(bench, 'bs', s, None, bs),
+                 _run(bench, 'ldam_drw', s, None, ldam),
+                 _run(bench, 'gcl', s, 0.25, gcl, val=72),
+                 _run(bench, 'gala', s, 1.5, gala, val=73, rule='prs',
+                      grid=[(0.0, 73, gala), (2.0, 74, prs)])]
+    # seed 0's grids: GCL 0.25 and GALA 1.5 have the best val accuracy;
+    # the other knobs' test accuracy (99) is the best: it must not count
+    runs += [_run(bench, 'gcl', 0, k, 99.0, val=v)
+             for k, v in ((0.5, 70), (1.0, 71))]
+    runs += [_run(bench, 'gala', 0, k, 99.0, val=v, rule='prs',
+                  grid=[(0.0, v, 99.0), (1.0, v + 0.5, 99.0)])
+             for k, v in ((1.2, 70), (0.6, 71), (0.9, 72))]
+    report = '\n'.join(bench.compare_report(
+        {r['tag']: r for r in runs}, 100, 64, [0, 1, 2]))
+    assert '| GCL | noise_mul=0.25 | 3 |' in report
+    assert '| GALA + PRS | lambda_pos=1.5, τ 2/2/2 | 3 |' in report
+    assert '| LA post-hoc | τ 1/1/1 | 3 | n/a | 85.00 ± 1.00 |' in report
+    # LDAM-DRW has the best mean (87.33)
+    assert 'accuracy): **LDAM-DRW**.' in report
+    # GALA - LDAM-DRW = -1, +0.5, -1: mean -0.5, sd 0.866, t = -1.00
+    assert ('- GALA vs LDAM-DRW: per-seed differences -1.00, +0.50, -1.00 '
+            '(mean -0.50, paired t = -1.00): **not distinguishable at 3 '
+            'seeds**.') in report
+    # GALA - CE = 6, 5.5, 6: sd 0.2887, t = 5.8333 / (0.2887 / 3 ** .5) = 35;
+    # GALA + PRS - CE = 8, 7.5, 8.5: sd 0.5, t = 8 / (0.5 / 3 ** .5) = 27.71
+    assert ('| CE | +5.83 (t = 35.00, better) | +8.00 (t = 27.71, better) |'
+            in report)
+    # GALA + PRS - LDAM-DRW = 1, 2.5, 1.5: sd 0.7638, t = 3.78 < 4.303
+    assert ('| LDAM-DRW | -0.50 (t = -1.00, not distinguishable at 3 seeds)'
+            ' | +1.67 (t = 3.78, not distinguishable at 3 seeds) |'
+            in report)
+    assert 'Not finished yet' not in report

@@ -598,10 +598,32 @@ def compare_report(results: Dict[str, dict], factor: int, epochs: int,
                 + f' (mean {np.mean(diffs):+.2f}, paired t = {t:.2f}): '
                 f'**{verdict}**.')
         lines.append('')
+        lines += paired_table(per_seed, done, seeds)
     missing = [r for r in ROWS if len(per_seed.get(r, {})) < len(seeds)]
     if missing:
         lines += [f'Not finished yet: {", ".join(missing)}.', '']
     return lines
+
+
+def paired_table(per_seed: Dict[str, Dict[int, float]],
+                 baselines: Sequence[str], seeds: Sequence[int]) -> List[str]:
+    """GALA's rows against every baseline with all seeds: the mean
+    per-seed difference of balanced test accuracy, paired t and verdict."""
+    rows = [r for r in GALA_ROWS if len(per_seed.get(r, {})) == len(seeds)]
+    if not rows:
+        return []
+    lines = ['Against every baseline (mean per-seed difference of balanced '
+             'test accuracy, paired t, verdict):', '',
+             '| baseline | ' + ' | '.join(rows) + ' |',
+             '|' + '---|' * (len(rows) + 1)]
+    for base in baselines:
+        cells = []
+        for row in rows:
+            diffs = [per_seed[row][s] - per_seed[base][s] for s in seeds]
+            verdict, t = paired_verdict(diffs)
+            cells.append(f'{np.mean(diffs):+.2f} (t = {t:.2f}, {verdict})')
+        lines.append(f'| {base} | ' + ' | '.join(cells) + ' |')
+    return lines + ['']
 
 
 def curve_report(results: Dict[str, dict], args) -> tuple:
