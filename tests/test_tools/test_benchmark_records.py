@@ -214,3 +214,45 @@ def test_compare_report_three_seeds(bench):
             ' | +1.67 (t = 3.78, not distinguishable at 3 seeds) |'
             in report)
     assert 'Not finished yet' not in report
+
+
+def test_one_run_one_process(bench, tmp_path):
+    """A second benchmark process on a run being trained is one error
+    naming the first; the lock goes with its holder, even on SIGKILL, and
+    the training process (inheriting it) keeps it if its parent dies."""
+    work_dir = str(tmp_path / 'if100_e64_s0_ce')
+    with bench.run_lock(work_dir):
+        with pytest.raises(SystemExit, match=rf'another process \(pid '
+                           rf'{os.getpid()}\) is training or evaluating'):
+            with bench.run_lock(work_dir):
+                pass
+    with bench.run_lock(work_dir) as fd:  # released: free again
+        child = subprocess.Popen([sys.executable, '-c', BUSY.format(s=60)],
+                                 pass_fds=(fd, ))
+    try:  # the parent let go; the child holds the inherited lock
+        with pytest.raises(SystemExit, match='another process'):
+            with bench.run_lock(work_dir):
+                pass
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    with bench.run_lock(work_dir):
+        pass
+    # a holder killed with SIGKILL leaves no stale lock
+    holder = subprocess.Popen([sys.executable, '-c', textwrap.dedent(f'''
+        import importlib.util, time
+        spec = importlib.util.spec_from_file_location('b', {BENCH!r})
+        b = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(b)
+        with b.run_lock({work_dir!r}):
+            print('locked', flush=True)
+            time.sleep(60)
+        ''')], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == 'locked'
+    with pytest.raises(SystemExit, match=f'pid {holder.pid}'):
+        with bench.run_lock(work_dir):
+            pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    with bench.run_lock(work_dir):
+        pass

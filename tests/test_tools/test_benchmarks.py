@@ -2,6 +2,7 @@
 """The benchmarks' --quick smoke runs (the full runs live in docs/)."""
 import os
 import os.path as osp
+import re
 
 import pytest
 from PIL import Image
@@ -46,6 +47,9 @@ def test_accuracy_quick(small_lt_root, tmp_path):
     threads = os.environ.get('OMP_NUM_THREADS',
                              str(max(1, (os.cpu_count() or 1) // 2)))
     assert res['machine'].endswith(f', {threads} threads'), res['machine']
+    # the training process held the run's lock too (gone with it)
+    lock = (tmp_path / f'{res["tag"]}.lock').read_text()
+    assert re.fullmatch(r'\d+, training process \d+', lock), lock
     assert Image.open(tmp_path / 'per_class_if100.png').size[0] > 300
 
 

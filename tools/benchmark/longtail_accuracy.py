@@ -32,6 +32,8 @@ CPU time): commit them as they land. A run found there is not trained
 again; an interrupted run resumes from its last epoch checkpoint.
 """
 import argparse
+import contextlib
+import fcntl
 import json
 import math
 import multiprocessing
@@ -82,6 +84,8 @@ ROWS = {
 }
 BASELINES = ('CE', 'LA post-hoc', 'Balanced Softmax', 'LDAM-DRW', 'GCL')
 GALA_ROWS = ('GALA', 'GALA + PRS')
+Job = Tuple[int, int, int, str, Optional[float]]  # factor, epochs, seed,
+#                                                   method, knob
 
 
 def head_config(method: str, knob: Optional[float]) -> dict:
@@ -263,9 +267,36 @@ class TimeLedger:
             and not self.segments[0]['resumed'])
 
 
-def train(cfg_path: str, work_dir: str, epochs: int, amp: bool) -> str:
+@contextlib.contextmanager
+def run_lock(work_dir: str):
+    """Hold ``<work_dir>.lock`` while this process trains or evaluates the
+    run; a second benchmark process on the same run is one error naming
+    the first (two trainings in one work dir overwrite each other's
+    checkpoints). The lock goes with the process, even on SIGKILL; the
+    training subprocess inherits it (the file descriptor, yielded)."""
+    fd = os.open(work_dir + '.lock', os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors='replace').strip()
+            raise SystemExit(
+                f'{osp.basename(work_dir)}: another process (pid '
+                f'{holder or "unknown"}) is training or evaluating this run '
+                f'in {work_dir}. Let it finish (its result file is then '
+                'read) or stop it, and run again.') from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
+          lock_fd: Optional[int] = None) -> str:
     """Train (or resume) one run with tools/train.py; the last checkpoint.
-    The time of each training segment goes to ``<work_dir>.time.json``."""
+    The time of each training segment goes to ``<work_dir>.time.json``;
+    the training process inherits ``lock_fd`` (see :func:`run_lock`)."""
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
     if osp.isfile(ckpt):
         return ckpt
@@ -277,7 +308,13 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool) -> str:
     ledger = TimeLedger(work_dir + '.time.json',
                         fresh=not osp.isdir(work_dir))
     with open(work_dir + '.log', 'a') as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                pass_fds=() if lock_fd is None else
+                                (lock_fd, ))
+        if lock_fd is not None:  # who holds the lock if this process dies
+            os.ftruncate(lock_fd, 0)
+            os.pwrite(lock_fd, f'{os.getpid()}, training process '
+                      f'{proc.pid}'.encode(), 0)
         code = ledger.track(proc, resumed)
     if code:
         raise subprocess.CalledProcessError(code, cmd)
@@ -327,10 +364,22 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
         return None
     os.makedirs(args.work_dir, exist_ok=True)
     work_dir = osp.join(args.work_dir, tag)
+    with run_lock(work_dir) as lock_fd:
+        if osp.isfile(res_file):  # finished by the lock's last holder
+            return read_result(res_file)
+        return train_and_evaluate(
+            args, (factor, epochs, seed, method, knob), res_file, lock_fd)
+
+
+def train_and_evaluate(args, job: Job, res_file: str, lock_fd: int) -> dict:
+    """Train one run (or resume it), evaluate it, write its result file."""
+    factor, epochs, seed, method, knob = job
+    tag = run_tag(*job)
+    work_dir = osp.join(args.work_dir, tag)
     cfg_path = work_dir + '.py'
     build_config(method, knob, factor, seed, epochs, args.data_root,
                  args.quick).dump(cfg_path)
-    ckpt = train(cfg_path, work_dir, epochs, args.amp)
+    ckpt = train(cfg_path, work_dir, epochs, args.amp, lock_fd)
     start, cpu = time.time(), _cpu_seconds()
     counts = torch.load(ckpt, map_location='cpu')['meta']['dataset_meta'][
         'class_counts']
@@ -428,8 +477,6 @@ def choose_knob(results: Dict[str, dict], row: str, factor: int,
 
 
 # ------------------------------------------------------------------ stages
-Job = Tuple[int, int, int, str, Optional[float]]  # factor, epochs, seed,
-#                                                   method, knob
 
 
 def run_jobs(args, jobs: Sequence[Job]) -> Dict[str, dict]:
