@@ -256,3 +256,17 @@ def test_one_run_one_process(bench, tmp_path):
     holder.wait()
     with bench.run_lock(work_dir):
         pass
+
+
+def test_a_held_run_stops_the_stage_before_training(bench, tmp_path):
+    from argparse import Namespace
+    args = Namespace(report_only=False, jobs=2,
+                     results_dir=str(tmp_path / 'r'),
+                     work_dir=str(tmp_path / 'w'), data_root='/nonexistent',
+                     quick=True, amp=False, taus=[0.0])
+    jobs = [(100, 1, 0, 'ce', None), (100, 1, 0, 'bs', None)]
+    with bench.run_lock(str(tmp_path / 'w' / 'if100_e1_s0_bs')):
+        with pytest.raises(SystemExit, match='if100_e1_s0_bs: another'):
+            bench.run_jobs(args, jobs)
+    # nothing was started for the free run either
+    assert not (tmp_path / 'w' / 'if100_e1_s0_ce.py').exists()

@@ -274,6 +274,7 @@ def run_lock(work_dir: str):
     the first (two trainings in one work dir overwrite each other's
     checkpoints). The lock goes with the process, even on SIGKILL; the
     training subprocess inherits it (the file descriptor, yielded)."""
+    os.makedirs(osp.dirname(osp.abspath(work_dir)), exist_ok=True)
     fd = os.open(work_dir + '.lock', os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -479,10 +480,22 @@ def choose_knob(results: Dict[str, dict], row: str, factor: int,
 # ------------------------------------------------------------------ stages
 
 
+def check_unlocked(args, jobs: Sequence[Job]) -> None:
+    """Stop before any training if another process holds one of the
+    unfinished runs (see :func:`run_lock`)."""
+    for job in jobs:
+        tag = run_tag(*job)
+        if not osp.isfile(osp.join(args.results_dir, tag + '.json')):
+            with run_lock(osp.join(args.work_dir, tag)):
+                pass
+
+
 def run_jobs(args, jobs: Sequence[Job]) -> Dict[str, dict]:
     """Run jobs in their order, ``args.jobs`` at a time (each its own
     process: a big machine trains several small runs at once); tag ->
     result of each finished one."""
+    if not args.report_only:
+        check_unlocked(args, jobs)
     if args.jobs <= 1 or args.report_only:
         found = [run_one(args, *job) for job in jobs]
     else:
