@@ -270,3 +270,39 @@ def test_a_held_run_stops_the_stage_before_training(bench, tmp_path):
             bench.run_jobs(args, jobs)
     # nothing was started for the free run either
     assert not (tmp_path / 'w' / 'if100_e1_s0_ce.py').exists()
+
+
+def test_disk_full(bench, tmp_path, monkeypatch, capfd):
+    """A full disk: the result file names the fix and stays as it was;
+    the ledger's periodic writes warn and training goes on."""
+    import errno
+    path = tmp_path / 'run.json'
+    bench.write_json(str(path), dict(old=1))
+    real_dump = json.dump
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(json, 'dump', full)
+    with pytest.raises(OSError, match=r'Could not write .*run\.json \(No '
+                       r'space left on device\): free space in'):
+        bench.write_json(str(path), dict(new=1))
+    assert json.loads(path.read_text()) == dict(old=1)
+    assert not (tmp_path / 'run.json.tmp').exists()
+    # the ledger: periodic writes fail, the last one (after exit) works
+    ledger = bench.TimeLedger(str(tmp_path / 'r.time.json'), period=0.2)
+    proc = busy(1.0)
+    calls = []
+
+    def first_writes_fail(obj, f):
+        calls.append(proc.poll())
+        if proc.poll() is None:
+            full()
+        real_dump(obj, f)
+
+    monkeypatch.setattr(json, 'dump', first_writes_fail)
+    assert ledger.track(proc, resumed=False) == 0
+    assert None in calls and calls[-1] == 0  # failed while running
+    assert capfd.readouterr().err.count('Could not write') == 1
+    seg = json.loads((tmp_path / 'r.time.json').read_text())['segments']
+    assert len(seg) == 1 and seg[0]['wall'] >= 1.0

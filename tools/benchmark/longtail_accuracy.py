@@ -165,10 +165,21 @@ def _cpu_seconds() -> float:
 
 def write_json(path: str, obj) -> None:
     """Write ``obj`` as JSON whole or not at all (temporary file, then
-    rename): a process killed while writing leaves no torn file."""
-    with open(path + '.tmp', 'w') as f:
-        json.dump(obj, f)
-    os.replace(path + '.tmp', path)
+    rename): a process killed while writing leaves no torn file, a full
+    disk an error naming the fix and the old file as it was."""
+    tmp = path + '.tmp'
+    try:
+        with open(tmp, 'w') as f:
+            json.dump(obj, f)
+        os.replace(tmp, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise OSError(
+            err.errno, f'Could not write {path} ({err.strerror or err}): '
+            f'free space in {osp.dirname(osp.abspath(path))} or make it '
+            'writable, then run again (a finished training is kept and '
+            'evaluated again from its checkpoint).') from err
 
 
 def tree_cpu_seconds(pid: int) -> Optional[float]:
@@ -235,6 +246,7 @@ class TimeLedger:
         seg = dict(start=time.strftime('%Y-%m-%d %H:%M:%S'), wall=0.0,
                    cpu=0.0, resumed=resumed)
         self.segments.append(seg)
+        warned = False
         while True:
             try:
                 code = proc.wait(timeout=self.period)
@@ -246,9 +258,15 @@ class TimeLedger:
                 cpu = tree_cpu_seconds(proc.pid)
                 seg['cpu'] = None if cpu is None else round(cpu, 1)
             seg['wall'] = round(time.time() - start, 1)
-            self.write()
             if code is not None:
+                self.write()  # the last one: a failure is the error
                 return code
+            try:
+                self.write()
+            except OSError as err:  # keep training; the next write may do
+                if not warned:
+                    print(f'warning: {err}', file=sys.stderr, flush=True)
+                warned = True
 
     def write(self) -> None:
         write_json(self.path, dict(segments=self.segments))
