@@ -381,9 +381,7 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
         return read_result(res_file)
     if args.report_only:
         return None
-    os.makedirs(args.work_dir, exist_ok=True)
-    work_dir = osp.join(args.work_dir, tag)
-    with run_lock(work_dir) as lock_fd:
+    with run_lock(osp.join(args.work_dir, tag)) as lock_fd:
         if osp.isfile(res_file):  # finished by the lock's last holder
             return read_result(res_file)
         return train_and_evaluate(
