@@ -214,6 +214,24 @@ def test_compare_report_three_seeds(bench):
             ' | +1.67 (t = 3.78, not distinguishable at 3 seeds) |'
             in report)
     assert 'Not finished yet' not in report
+    # choices at the edge of their grids are pointed out
+    assert '- GALA: lambda_pos=1.5 is at the edge of its grid' in report
+    assert '- GCL: noise_mul=0.25 is at the edge of its grid' in report
+    assert '- GALA + PRS: seed 2 chose τ 2, the top of its grid' in report
+    assert 'CE: seed' not in report  # raw rows choose no tau
+
+
+def test_inner_choices_are_not_flagged(bench):
+    # knob in the middle of its grid, tau inside its grid (or 0)
+    runs = [_run(bench, 'gcl', 0, k, 90.0, val=v)
+            for k, v in ((0.5, 72), (0.25, 70), (1.0, 71))]
+    runs += [_run(bench, 'ce', 0, None, 80.0, rule='la',
+                  grid=[(0.0, 70, 80), (1.0, 75, 84), (2.0, 74, 83)])]
+    report = '\n'.join(bench.compare_report(
+        {r['tag']: r for r in runs}, 100, 64, [0, 1, 2]))
+    assert '| GCL | noise_mul=0.5 | 1 |' in report
+    assert '| LA post-hoc | τ 1 | 1 |' in report
+    assert 'edge' not in report
 
 
 def test_one_run_one_process(bench, tmp_path):

@@ -648,6 +648,7 @@ def compare_report(results: Dict[str, dict], factor: int, epochs: int,
                      + ' | '.join(_fmt(cells[k]) for k in KEYS) + ' |')
     lines += ['', '(test accuracy in %, mean ± sample std over the seeds)',
               '']
+    lines += grid_edge_notes(results, factor, epochs, seeds)
     if per_seed:
         lines += ['Balanced test accuracy per seed:', '',
                   '| method | ' + ' | '.join(f'seed {s}' for s in seeds)
@@ -680,6 +681,30 @@ def compare_report(results: Dict[str, dict], factor: int, epochs: int,
     if missing:
         lines += [f'Not finished yet: {", ".join(missing)}.', '']
     return lines
+
+
+def grid_edge_notes(results: Dict[str, dict], factor: int, epochs: int,
+                    seeds: Sequence[int]) -> List[str]:
+    """A line for each choice made at the edge of its grid (a knob at
+    either end, tau at the top): there, a wider grid might do better."""
+    notes = []
+    for row, (method, rule) in ROWS.items():
+        knob = choose_knob(results, row, factor, epochs, seeds[0])
+        if knob is not None and knob in (min(KNOBS[method][1]),
+                                         max(KNOBS[method][1])):
+            notes.append(f'{row}: {KNOBS[method][0]}={knob:g} is at the '
+                         f'edge of its grid {KNOBS[method][1]}')
+        for seed, res in sorted(row_runs(results, row, factor, epochs,
+                                         seeds).items()):
+            tau = row_result(res, row)[2]
+            if tau is not None and tau > 0 and tau == max(
+                    r['tau'] for r in res[rule]):
+                notes.append(f'{row}: seed {seed} chose τ {tau:g}, the '
+                             'top of its grid')
+    if not notes:
+        return []
+    return (['Chosen at the edge of a grid (a wider grid might do '
+             'better):', ''] + [f'- {n}' for n in notes] + [''])
 
 
 def paired_table(per_seed: Dict[str, Dict[int, float]],
