@@ -287,6 +287,13 @@ class TimeLedger:
             and not self.segments[0]['resumed'])
 
 
+def note_holder(fd: int, holder: str) -> None:
+    """Replace the lock file's text by ``holder`` (the pids the error of
+    a second process names)."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, holder.encode(), 0)
+
+
 @contextlib.contextmanager
 def run_lock(work_dir: str):
     """Hold ``<work_dir>.lock`` while this process trains or evaluates the
@@ -306,8 +313,7 @@ def run_lock(work_dir: str):
                 f'{holder or "unknown"}) is training or evaluating this run '
                 f'in {work_dir}. Let it finish (its result file is then '
                 'read) or stop it, and run again.') from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        note_holder(fd, str(os.getpid()))
         yield fd
     finally:
         os.close(fd)
@@ -333,9 +339,7 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
                                 pass_fds=() if lock_fd is None else
                                 (lock_fd, ))
         if lock_fd is not None:  # who holds the lock if this process dies
-            os.ftruncate(lock_fd, 0)
-            os.pwrite(lock_fd, f'{os.getpid()}, training process '
-                      f'{proc.pid}'.encode(), 0)
+            note_holder(lock_fd, f'{os.getpid()}, training process {proc.pid}')
         code = ledger.track(proc, resumed)
     if code:
         raise subprocess.CalledProcessError(code, cmd)
