@@ -276,6 +276,62 @@ def test_one_run_one_process(bench, tmp_path):
         pass
 
 
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not reaped, does not)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rpartition(')')[2].split()[0] not in 'ZXx'
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not osp.isdir('/proc/self'), reason='needs Linux /proc')
+def test_killing_the_benchmark_stops_its_workers_and_trainings(tmp_path):
+    """``kill -9`` of the benchmark process: its pool worker and the
+    training that worker started end too (before, the worker lived on,
+    took a queued run and trained it with nobody left to read it)."""
+    fake_root = tmp_path / 'root'
+    (fake_root / 'tools').mkdir(parents=True)
+    started = tmp_path / 'training.pid'
+    (fake_root / 'tools' / 'train.py').write_text(
+        f'import os, time\nopen({str(started)!r}, "w").write('
+        'str(os.getpid()))\ntime.sleep(120)\n')
+    script = tmp_path / 'benchmark.py'
+    script.write_text(textwrap.dedent(f'''
+        import os, sys, time
+        sys.path.insert(0, {osp.dirname(BENCH)!r})
+        import longtail_accuracy as b
+        b.ROOT = {str(fake_root)!r}  # its tools/train.py sleeps
+        if __name__ == '__main__':
+            pool = b.start_pool(1)
+            print(pool.submit(os.getpid).result(), flush=True)
+            pool.submit(b.train, 'cfg.py', {str(tmp_path / 'run')!r}, 1,
+                        False)
+            pool.submit(b.train, 'cfg.py', {str(tmp_path / 'run2')!r}, 1,
+                        False)  # queued
+            time.sleep(120)
+        '''))
+    proc = subprocess.Popen([sys.executable, str(script)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(proc.stdout.readline())
+        deadline = time.time() + 60
+        while not started.exists() or not started.read_text():
+            assert time.time() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        training = int(started.read_text())
+        assert _alive(worker) and _alive(training)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.time() + 10
+    while (_alive(worker) or _alive(training)) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker), 'the pool worker outlived the benchmark'
+    assert not _alive(training), 'the training outlived the benchmark'
+    assert not (tmp_path / 'run2.log').exists()  # the queued run never began
+
+
 def test_a_held_run_stops_the_stage_before_training(bench, tmp_path):
     from argparse import Namespace
     args = Namespace(report_only=False, jobs=2,

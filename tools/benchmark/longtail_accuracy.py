@@ -34,6 +34,7 @@ again; an interrupted run resumes from its last epoch checkpoint.
 """
 import argparse
 import contextlib
+import ctypes
 import fcntl
 import json
 import math
@@ -42,10 +43,12 @@ import os
 import os.path as osp
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -319,6 +322,47 @@ def run_lock(work_dir: str):
         os.close(fd)
 
 
+def _libc_prctl():
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _libc_prctl()
+_PARENT: Optional[int] = None  # a pool worker's parent (see start_pool)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have this process get SIGTERM when its parent exits (Linux's
+    ``PR_SET_PDEATHSIG``; elsewhere a pool worker checks its parent before
+    each run). A benchmark stopped with ``kill <pid>`` then leaves no pool
+    worker taking a queued run and no training going on with nobody to
+    evaluate it; the next benchmark resumes from the last epoch checkpoint.
+
+    Args:
+        parent (int): the parent's pid; if it has already gone, this
+            process exits now.
+    """
+    global _PARENT
+    _PARENT = parent
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    _exit_if_orphaned()
+
+
+def _exit_if_orphaned() -> None:
+    if _PARENT is not None and os.getppid() != _PARENT:
+        os._exit(1)
+
+
+def start_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes that end with the benchmark process."""
+    return ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context('spawn'),
+        initializer=die_with_parent, initargs=(os.getpid(), ))
+
+
 def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
           lock_fd: Optional[int] = None) -> str:
     """Train (or resume) one run with tools/train.py; the last checkpoint.
@@ -337,7 +381,9 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
     with open(work_dir + '.log', 'a') as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 pass_fds=() if lock_fd is None else
-                                (lock_fd, ))
+                                (lock_fd, ),
+                                preexec_fn=partial(die_with_parent,
+                                                   os.getpid()))
         if lock_fd is not None:  # who holds the lock if this process dies
             note_holder(lock_fd, f'{os.getpid()}, training process {proc.pid}')
         code = ledger.track(proc, resumed)
@@ -381,6 +427,7 @@ def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
 def run_one(args, factor: int, epochs: int, seed: int, method: str,
             knob: Optional[float]) -> Optional[dict]:
     """The result of one run: read from --results-dir, or trained now."""
+    _exit_if_orphaned()
     tag = run_tag(factor, epochs, seed, method, knob)
     res_file = osp.join(args.results_dir, tag + '.json')
     if osp.isfile(res_file):
@@ -526,8 +573,7 @@ def run_jobs(args, jobs: Sequence[Job]) -> Dict[str, dict]:
         # (2 runs x 2 threads on 2 cores train 2.5x slower than x 1)
         os.environ.setdefault(
             'OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
-        spawn = multiprocessing.get_context('spawn')
-        with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:
+        with start_pool(args.jobs) as pool:
             futures = [pool.submit(run_one, args, *job) for job in jobs]
             found = [future.result() for future in futures]
     return {res['tag']: res for res in found if res}
