@@ -234,6 +234,20 @@ def test_inner_choices_are_not_flagged(bench):
     assert 'edge' not in report
 
 
+def test_report_says_how_the_runs_were_made(bench):
+    """The report's header comes from the result files (runs are made over
+    sessions, with other settings than the report's own invocation)."""
+    runs = [dict(machine='cpu, 1 threads', amp=True, code='aaa'),
+            dict(machine='cpu, 2 threads', amp=True, code='bbb'),
+            dict(machine='cpu, 1 threads', amp=False),
+            dict(machine='cpu, 1 threads', amp=True, code='aaa')]
+    assert bench.provenance(runs) == [
+        '- machine: cpu, 1 threads (3 runs); cpu, 2 threads (1 run)',
+        '- training: bf16 (--amp) (3 runs); fp32 (1 run)',
+        '- code: aaa (2 runs); bbb (1 run); unrecorded (1 run)']
+    assert bench.provenance([]) == ['no finished runs']
+
+
 def test_one_run_one_process(bench, tmp_path):
     """A second benchmark process on a run being trained is one error
     naming the first; the lock goes with its holder, even on SIGKILL, and

@@ -47,6 +47,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -932,6 +933,29 @@ def time_summary(runs: Sequence[dict]) -> str:
     return text
 
 
+def tally(values: Sequence[str]) -> str:
+    """``'a (2 runs), b (1 run)'``, most frequent first."""
+    counts = sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
+    return '; '.join(f'{v} ({n} run{"s" * (n > 1)})' for v, n in counts)
+
+
+def provenance(results: Sequence[dict]) -> List[str]:
+    """How the reported runs were made, as their result files record it
+    (not as this invocation was called: runs are made over sessions)."""
+    results = list(results)
+    if not results:
+        return ['no finished runs']
+
+    def recorded(key: str) -> List:
+        return [r.get(key, 'unrecorded') for r in results]
+
+    precision = {True: 'bf16 (--amp)', False: 'fp32'}
+    return ['- machine: ' + tally(recorded('machine')),
+            '- training: ' + tally([precision.get(amp, 'unrecorded')
+                                    for amp in recorded('amp')]),
+            '- code: ' + tally(recorded('code'))]
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.quick:
@@ -942,10 +966,7 @@ def main(argv=None):
     os.makedirs(args.work_dir, exist_ok=True)
     lines = [f'# Fashion-MNIST-LT accuracy: {args.stage} '
              f'({time.strftime("%Y-%m-%d")})', '',
-             f'machine: {machine()}; '
-             f'{"bf16 (--amp)" if args.amp else "fp32"} training; code: '
-             + ', '.join(sorted({r.get('code', 'unrecorded')
-                                 for r in results.values()})), '']
+             *provenance(results.values()), '']
     if args.stage == 'curve':
         body, curve = curve_report(results, args)
         lines += body
