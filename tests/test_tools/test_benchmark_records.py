@@ -248,6 +248,46 @@ def test_report_says_how_the_runs_were_made(bench):
     assert bench.provenance([]) == ['no finished runs']
 
 
+def test_compare_schedule(bench, monkeypatch):
+    """Seed 0 and its knob grids first, then the other seeds of the
+    methods without a knob (no core waits for the grids), then the other
+    seeds of GCL and GALA with the knobs chosen on seed 0's validation
+    split: both lambdas where GALA and GALA + PRS choose differently."""
+    # seed-0 validation accuracy: GALA raw best at 0.9, with PRS at 1.5;
+    # GCL best at 1.0
+    val = {('gala', 0.9): 80.0, ('gala', 1.5): 70.0, ('gcl', 1.0): 75.0}
+    prs = {('gala', 1.5): 85.0}
+    calls = []
+
+    def fake_run_jobs(args, jobs):
+        calls.append(list(jobs))
+        out = {}
+        for job in jobs:
+            key = job[3:]
+            metrics = dict(balanced=val.get(key, 60.0))
+            out[bench.run_tag(*job)] = dict(
+                raw=dict(val=metrics, test=metrics),
+                prs=[dict(tau=1.0, val=dict(balanced=prs.get(key, 61.0)),
+                          test=metrics)])
+        return out
+
+    monkeypatch.setattr(bench, 'run_jobs', fake_run_jobs)
+    from argparse import Namespace
+    bench.run_compare(Namespace(ifs=[100], epochs=[64], seeds=[0, 1, 2]))
+    first, second = calls
+    grids = [(100, 64, 0, m, k) for m in bench.TRAINED
+             for k in dict(bench.KNOBS).get(m, (None, [None]))[1]]
+    n = len(grids)
+    assert sorted(first[:n], key=str) == sorted(grids, key=str)
+    assert first[:5] == [(100, 64, 0, m, bench.default_knob(m))
+                         for m in bench.TRAINED]
+    assert first[n:] == [(100, 64, s, m, None) for s in (1, 2)
+                         for m in ('ce', 'bs', 'ldam_drw')]
+    assert second == [(100, 64, s, m, k) for s in (1, 2)
+                      for m, k in (('gcl', 1.0), ('gala', 0.9),
+                                   ('gala', 1.5))]
+
+
 def test_one_run_one_process(bench, tmp_path):
     """A second benchmark process on a run being trained is one error
     naming the first; the lock goes with its holder, even on SIGKILL, and

@@ -595,25 +595,27 @@ def run_compare(args) -> Dict[str, dict]:
     results = {}
     epochs = args.epochs[0]
     for factor in args.ifs:
-        first = args.seeds[0]
+        first, others = args.seeds[0], args.seeds[1:]
         # Seed 0 of every method first (its default knob), then the rest
-        # of the knob grids on seed 0.
+        # of the knob grids on seed 0, then the other seeds of the methods
+        # without a knob (they need no choice: no core waits for the grids).
         jobs = [(factor, epochs, first, m, default_knob(m)) for m in TRAINED]
         jobs += [(factor, epochs, first, m, knob) for m in TRAINED
                  if m in KNOBS for knob in KNOBS[m][1][1:]]
+        jobs += [(factor, epochs, seed, m, None) for seed in others
+                 for m in TRAINED if m not in KNOBS]
         results.update(run_jobs(args, jobs))
-        # The other seeds with the knobs chosen on seed 0's validation split.
+        # The other seeds of the rest with the knobs chosen on seed 0's
+        # validation split.
         jobs = []
-        for seed in args.seeds[1:]:
-            for method in TRAINED:
-                knobs = {None}
-                if method in KNOBS:
-                    knobs = {choose_knob(results, row, factor, epochs, first)
-                             for row, (m, _) in ROWS.items() if m == method}
-                    if None in knobs:  # seed 0's grid not finished
-                        continue
-                jobs += [(factor, epochs, seed, method, knob) for knob in
-                         sorted(knobs, key=lambda k: (k is None, k))]
+        for seed in others:
+            for method in (m for m in TRAINED if m in KNOBS):
+                knobs = {choose_knob(results, row, factor, epochs, first)
+                         for row, (m, _) in ROWS.items() if m == method}
+                if None in knobs:  # seed 0's grid not finished
+                    continue
+                jobs += [(factor, epochs, seed, method, knob)
+                         for knob in sorted(knobs)]
         results.update(run_jobs(args, jobs))
     return results
 
