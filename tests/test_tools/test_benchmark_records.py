@@ -155,6 +155,43 @@ def test_damaged_result_file_names_the_fix(bench, tmp_path):
     assert bench.main(argv) == {}
 
 
+def test_results_of_other_runs_or_data_are_refused(bench, tmp_path):
+    """A result file under another run's name, or runs of one factor
+    trained on other class counts (another data root) or grouped with
+    other shot thresholds: one error naming the fix, not a table."""
+    results = tmp_path / 'results'
+    results.mkdir()
+    argv = ['compare', '--epochs', '64', '--report-only', '--results-dir',
+            str(results), '--work-dir', str(tmp_path / 'work')]
+    metrics = dict(balanced=80.0, per_class=[80.0, 80.0])
+
+    def write(seed, method, counts, many=bench.MANY_THR, name=None):
+        tag = bench.run_tag(100, 64, seed, method, None)
+        res = dict(tag=tag, factor=100, counts=counts, many_thr=many,
+                   few_thr=bench.FEW_THR, raw=dict(val=metrics, test=metrics),
+                   seconds=1.0, cpu_seconds=1.0)
+        (results / f'{name or tag}.json').write_text(json.dumps(res))
+
+    write(0, 'bs', [5000, 50])
+    write(0, 'ldam_drw', [5000, 50],
+          name=bench.run_tag(100, 64, 1, 'bs', None))
+    with pytest.raises(SystemExit, match=r"holds the result of run "
+                       r"'if100_e64_s0_ldam_drw', not of "
+                       r"'if100_e64_s1_bs'"):
+        bench.main(argv)
+    (results / 'if100_e64_s1_bs.json').unlink()
+    write(1, 'bs', [5000, 60])
+    with pytest.raises(SystemExit, match=r'if100_e64_s0_bs and '
+                       r'if100_e64_s1_bs were trained on different class '
+                       r'counts \(\[5000, 50\] and \[5000, 60\]\)'):
+        bench.main(argv)
+    write(1, 'bs', [5000, 50], many=bench.MANY_THR + 1)
+    with pytest.raises(SystemExit, match='if100_e64_s1_bs: its shot groups'):
+        bench.main(argv)
+    write(1, 'bs', [5000, 50])
+    assert set(bench.main(argv)) == {'if100_e64_s0_bs', 'if100_e64_s1_bs'}
+
+
 def test_spread_needs_two_seeds(bench):
     assert bench._fmt([]) == 'n/a'
     assert bench._fmt([87.5]) == '87.50'  # not '87.50 ± 0.00'
@@ -266,7 +303,8 @@ def test_compare_schedule(bench, monkeypatch):
             key = job[3:]
             metrics = dict(balanced=val.get(key, 60.0))
             out[bench.run_tag(*job)] = dict(
-                raw=dict(val=metrics, test=metrics),
+                factor=100, counts=[9, 1], many_thr=bench.MANY_THR,
+                few_thr=bench.FEW_THR, raw=dict(val=metrics, test=metrics),
                 prs=[dict(tau=1.0, val=dict(balanced=prs.get(key, 61.0)),
                           test=metrics)])
         return out

@@ -432,12 +432,12 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     tag = run_tag(factor, epochs, seed, method, knob)
     res_file = osp.join(args.results_dir, tag + '.json')
     if osp.isfile(res_file):
-        return read_result(res_file)
+        return read_result(res_file, tag)
     if args.report_only:
         return None
     with run_lock(osp.join(args.work_dir, tag)) as lock_fd:
         if osp.isfile(res_file):  # finished by the lock's last holder
-            return read_result(res_file)
+            return read_result(res_file, tag)
         return train_and_evaluate(
             args, (factor, epochs, seed, method, knob), res_file, lock_fd)
 
@@ -477,8 +477,9 @@ def train_and_evaluate(args, job: Job, res_file: str, lock_fd: int) -> dict:
     return res
 
 
-def read_result(path: str) -> dict:
-    """One run's result file; a damaged one is an error naming the fix."""
+def read_result(path: str, tag: str) -> dict:
+    """Run ``tag``'s result file; a damaged one, or one of another run
+    (renamed or copied), is an error naming the fix."""
     try:
         with open(path) as f:
             res = json.load(f)
@@ -488,7 +489,33 @@ def read_result(path: str) -> dict:
             f'{path} is not a complete result file ({err!r}). Delete it: '
             'the next run re-evaluates the run from its checkpoint (or '
             'trains it again if the work dir is gone).') from None
+    if res.get('tag') != tag:
+        raise SystemExit(
+            f'{path} holds the result of run {res.get("tag")!r}, not of '
+            f'{tag!r} (renamed or copied?). Give it back its name '
+            f'({res.get("tag")}.json) or delete it.')
     return res
+
+
+def check_same_data(results: Dict[str, dict]) -> None:
+    """Stop if the runs of one imbalance factor were trained on different
+    class counts, or were grouped into shots with other thresholds than
+    the demo config's: their numbers cannot be compared."""
+    seen: Dict[int, Tuple[tuple, str]] = {}
+    for tag, res in sorted(results.items()):
+        data = (tuple(res['counts']), res['many_thr'], res['few_thr'])
+        if data[1:] != (MANY_THR, FEW_THR):
+            raise SystemExit(
+                f'{tag}: its shot groups are many > {data[1]}, few < '
+                f'{data[2]}, the demo config\'s now many > {MANY_THR}, few '
+                f'< {FEW_THR}. Delete the result files of such runs: they '
+                'are evaluated again from their checkpoints.')
+        first = seen.setdefault(res['factor'], (data, tag))
+        if first[0] != data:
+            raise SystemExit(
+                f'{first[1]} and {tag} were trained on different class '
+                f'counts ({list(first[0][0])} and {list(data[0])}): keep '
+                'the result files of one data root in --results-dir.')
 
 
 def code_version() -> str:
@@ -605,6 +632,7 @@ def run_compare(args) -> Dict[str, dict]:
         jobs += [(factor, epochs, seed, m, None) for seed in others
                  for m in TRAINED if m not in KNOBS]
         results.update(run_jobs(args, jobs))
+        check_same_data(results)
         # The other seeds of the rest with the knobs chosen on seed 0's
         # validation split.
         jobs = []
@@ -965,6 +993,7 @@ def main(argv=None):
         KNOBS = {k: (name, grid[:2]) for k, (name, grid) in KNOBS.items()}
     start = time.time()
     results = (run_curve if args.stage == 'curve' else run_compare)(args)
+    check_same_data(results)
     os.makedirs(args.work_dir, exist_ok=True)
     lines = [f'# Fashion-MNIST-LT accuracy: {args.stage} '
              f'({time.strftime("%Y-%m-%d")})', '',
