@@ -51,6 +51,43 @@ def test_accuracy_quick(small_lt_root, tmp_path):
     lock = (tmp_path / f'{res["tag"]}.lock').read_text()
     assert re.fullmatch(r'\d+, training process \d+', lock), lock
     assert Image.open(tmp_path / 'per_class_if100.png').size[0] > 300
+    check_reevaluation(small_lt_root, tmp_path)
+
+
+def check_reevaluation(data_root, work_dir):
+    """A finished run evaluated on another τ grid: the report refuses
+    it; the next run evaluates it again from its checkpoint (no training,
+    training records kept), and refuses if the raw accuracy came out
+    otherwise than recorded."""
+    import json
+    path = work_dir / 'results' / 'if100_e1_s0_ce.json'
+    old = json.loads(path.read_text())
+    shorter = dict(old, la=old['la'][:-1])  # as if from a narrower grid
+    path.write_text(json.dumps(shorter))
+    argv = [osp.join(BENCH, 'longtail_accuracy.py'), 'compare', '--quick',
+            '--jobs', '2', '--data-root', data_root, '--work-dir',
+            str(work_dir)]
+    proc = run_tool(argv + ['--report-only'], check=False)
+    assert proc.returncode != 0
+    assert 'has another τ grid than 0, 1, …, 2: run without --report-only' \
+        in proc.stderr
+    run_tool(argv, timeout=300)
+    new = json.loads(path.read_text())
+    assert [r['tau'] for r in new['la']] == [0.0, 1.0, 2.0]
+    assert new['la'] == old['la'] and new['raw'] == old['raw']
+    for key in ('train_seconds', 'train_cpu_seconds', 'date', 'code'):
+        assert new[key] == old[key]
+    assert new['seconds'] > old['seconds']
+    assert new['reevaluated']['recorded_raw_balanced']['val'] == \
+        old['raw']['val']['balanced']
+    # a raw accuracy that does not come out as recorded: left as it was
+    shorter['raw']['val']['balanced'] += 1.0
+    path.write_text(json.dumps(shorter))
+    proc = run_tool(argv, check=False, timeout=300)
+    assert proc.returncode != 0
+    assert 'if100_e1_s0_ce: evaluated again, its raw balanced accuracy' \
+        in proc.stderr
+    assert json.loads(path.read_text()) == shorter
 
 
 def test_paired_verdict_and_plateau():
