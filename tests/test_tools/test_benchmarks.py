@@ -55,7 +55,8 @@ def test_accuracy_quick(small_lt_root, tmp_path):
 
 
 def check_reevaluation(data_root, work_dir):
-    """A finished run evaluated on another τ grid: the report refuses
+    """A finished run evaluated on another τ grid (or with other shot
+    thresholds, the same path): the report refuses
     it; the next run evaluates it again from its checkpoint (no training,
     training records kept), and refuses if the raw accuracy came out
     otherwise than recorded."""
@@ -69,8 +70,9 @@ def check_reevaluation(data_root, work_dir):
             str(work_dir)]
     proc = run_tool(argv + ['--report-only'], check=False)
     assert proc.returncode != 0
-    assert 'has another τ grid than 0, 1, …, 2: run without --report-only' \
-        in proc.stderr
+    assert ('was evaluated otherwise (τ 0, 1; many > 1500, few < 200) than '
+            'now (τ 0, 1, 2; many > 1500, few < 200): run without '
+            '--report-only') in proc.stderr
     run_tool(argv, timeout=300)
     new = json.loads(path.read_text())
     assert [r['tau'] for r in new['la']] == [0.0, 1.0, 2.0]

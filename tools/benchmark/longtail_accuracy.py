@@ -438,38 +438,60 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     res_file = osp.join(args.results_dir, tag + '.json')
     if osp.isfile(res_file):
         res = read_result(res_file, tag)
-        if same_taus(res, args.taus):
+        if same_evaluation(res, args.taus):
             return res
         if args.report_only:
+            now = evaluation_text(None, args.taus if post_hoc(res) else ())
             raise SystemExit(
-                f'{res_file} has another τ grid than {taus_text(args.taus)}: '
-                'run without --report-only to evaluate it again from its '
-                'checkpoint (no training).')
+                f'{res_file} was evaluated otherwise ({evaluation_text(res)}) '
+                f'than now ({now}): run without --report-only to evaluate it '
+                'again from its checkpoint (no training).')
     elif args.report_only:
         return None
     with run_lock(osp.join(args.work_dir, tag)) as lock_fd:
         if osp.isfile(res_file):  # finished (by the lock's last holder)
             res = read_result(res_file, tag)
-            if same_taus(res, args.taus):
+            if same_evaluation(res, args.taus):
                 return res
             return reevaluate(args, res, res_file)
         return train_and_evaluate(
             args, (factor, epochs, seed, method, knob), res_file, lock_fd)
 
 
-def same_taus(res: dict, taus: Sequence[float]) -> bool:
-    """Whether the run's post-hoc rules were evaluated on ``taus``."""
-    return all([row['tau'] for row in res[rule]] == list(taus)
-               for rule in ('la', 'prs') if rule in res)
+def post_hoc(res: dict) -> List[str]:
+    """The post-hoc rules (their τ grids) in a run's result."""
+    return [rule for rule in ('la', 'prs') if rule in res]
 
 
-def taus_text(taus: Sequence[float]) -> str:
-    return f'{taus[0]:g}, {taus[1]:g}, …, {taus[-1]:g}'
+def same_evaluation(res: dict, taus: Sequence[float]) -> bool:
+    """Whether the run was evaluated as runs are now: its post-hoc rules
+    on ``taus``, its shot groups with the demo config's thresholds."""
+    return (all([row['tau'] for row in res[rule]] == list(taus)
+                for rule in post_hoc(res))
+            and (res['many_thr'], res['few_thr']) == (MANY_THR, FEW_THR))
+
+
+def evaluation_text(res: Optional[dict],
+                    taus: Sequence[float] = ()) -> str:
+    """``'τ 0, 0.25, …, 8; many > 1500, few < 200'`` of a run (or, with
+    ``res`` None, of ``taus`` and the demo config's thresholds)."""
+    if res is not None:
+        grids = [[r['tau'] for r in res[rule]] for rule in post_hoc(res)]
+        taus = grids[0] if grids else ()
+        many, few = res['many_thr'], res['few_thr']
+    else:
+        many, few = MANY_THR, FEW_THR
+    shown = [f'{t:g}' for t in taus]
+    if len(shown) > 3:
+        shown[2:-1] = ['…']
+    grid = f'τ {", ".join(shown)}; ' if shown else ''
+    return f'{grid}many > {many}, few < {few}'
 
 
 def reevaluate(args, res: dict, res_file: str) -> dict:
-    """Evaluate a finished run again from its last checkpoint on today's
-    τ grid; its training records (time, code, date) are kept, the
+    """Evaluate a finished run again from its last checkpoint as runs
+    are evaluated now (τ grid, shot thresholds); its training records
+    (time, code, date) are kept, the
     evaluation's go to ``reevaluated`` (its time is added to the run's).
     The raw balanced accuracies must come out as recorded (within
     ``REEVAL_TOLERANCE``): else the checkpoint, the data or the evaluation
@@ -480,9 +502,9 @@ def reevaluate(args, res: dict, res_file: str) -> dict:
     for path in (cfg_path, ckpt):
         if not osp.isfile(path):
             raise SystemExit(
-                f'{res_file} has another τ grid than {taus_text(args.taus)} '
-                f'and {path} is gone: give --work-dir of the run, or delete '
-                'the result file to train the run again.')
+                f'{res_file} was evaluated otherwise ({evaluation_text(res)}) '
+                f'than now and {path} is gone: give --work-dir of the run, '
+                'or delete the result file to train the run again.')
     start, cpu = time.time(), _cpu_seconds()
     new = evaluate(cfg_path, ckpt, res['method'], res['counts'],
                    work_dir + '_eval', args.taus)
@@ -495,15 +517,15 @@ def reevaluate(args, res: dict, res_file: str) -> dict:
             f'config {cfg_path} reads or the evaluation code changed since. '
             'The result file is left as it was.')
     seconds, cpu = time.time() - start, _cpu_seconds() - cpu
-    res.update(new, reevaluated=dict(
+    res.update(new, many_thr=MANY_THR, few_thr=FEW_THR, reevaluated=dict(
         date=time.strftime('%Y-%m-%d'), code=code_version(),
-        taus=taus_text(args.taus), seconds=round(seconds, 1),
+        was=evaluation_text(res), seconds=round(seconds, 1),
         recorded_raw_balanced=before))
     res['seconds'] = round(res['seconds'] + seconds, 1)
     if res.get('cpu_seconds') is not None:
         res['cpu_seconds'] = round(res['cpu_seconds'] + cpu, 1)
     write_json(res_file, res)
-    print(f'{res["tag"]}: evaluated again on τ {taus_text(args.taus)}',
+    print(f'{res["tag"]}: evaluated again ({evaluation_text(res)})',
           flush=True)
     return res
 
@@ -565,23 +587,16 @@ def read_result(path: str, tag: str) -> dict:
 
 def check_same_data(results: Dict[str, dict]) -> None:
     """Stop if the runs of one imbalance factor were trained on different
-    class counts, or were grouped into shots with other thresholds than
-    the demo config's: their numbers cannot be compared."""
-    seen: Dict[int, Tuple[tuple, str]] = {}
+    class counts (another data root): their numbers cannot be compared."""
+    seen: Dict[int, Tuple[list, str]] = {}
     for tag, res in sorted(results.items()):
-        data = (tuple(res['counts']), res['many_thr'], res['few_thr'])
-        if data[1:] != (MANY_THR, FEW_THR):
-            raise SystemExit(
-                f'{tag}: its shot groups are many > {data[1]}, few < '
-                f'{data[2]}, the demo config\'s now many > {MANY_THR}, few '
-                f'< {FEW_THR}. Delete the result files of such runs: they '
-                'are evaluated again from their checkpoints.')
-        first = seen.setdefault(res['factor'], (data, tag))
-        if first[0] != data:
+        counts, first = res['counts'], seen.setdefault(
+            res['factor'], (res['counts'], tag))
+        if counts != first[0]:
             raise SystemExit(
                 f'{first[1]} and {tag} were trained on different class '
-                f'counts ({list(first[0][0])} and {list(data[0])}): keep '
-                'the result files of one data root in --results-dir.')
+                f'counts ({first[0]} and {counts}): keep the result files '
+                'of one data root in --results-dir.')
 
 
 def code_version() -> str:
@@ -1030,7 +1045,7 @@ def time_summary(runs: Sequence[dict]) -> str:
 
 
 def tally(values: Sequence[str]) -> str:
-    """``'a (2 runs), b (1 run)'``, most frequent first."""
+    """``'a (2 runs); b (1 run)'``, most frequent first."""
     counts = sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
     return '; '.join(f'{v} ({n} run{"s" * (n > 1)})' for v, n in counts)
 
