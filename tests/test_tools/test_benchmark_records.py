@@ -168,6 +168,7 @@ def test_results_of_other_runs_or_data_are_refused(bench, tmp_path):
     def write(seed, method, counts, many=bench.MANY_THR, name=None):
         tag = bench.run_tag(100, 64, seed, method, None)
         res = dict(tag=tag, factor=100, counts=counts, many_thr=many,
+                   amp=True,
                    few_thr=bench.FEW_THR, raw=dict(val=metrics, test=metrics),
                    seconds=1.0, cpu_seconds=1.0)
         (results / f'{name or tag}.json').write_text(json.dumps(res))
@@ -193,6 +194,25 @@ def test_results_of_other_runs_or_data_are_refused(bench, tmp_path):
         bench.main(argv)
     write(1, 'bs', [5000, 50])
     assert set(bench.main(argv)) == {'if100_e64_s0_bs', 'if100_e64_s1_bs'}
+    # trained in bf16: a --no-amp benchmark does not take them as its own
+    with pytest.raises(SystemExit, match=r'if100_e64_s0_bs.json was trained '
+                       r'in bf16 \(--amp\), this benchmark trains in fp32'):
+        bench.main(argv + ['--no-amp'])
+
+
+def test_one_run_is_trained_in_one_precision(bench, tmp_path):
+    """Resuming a bf16 run in fp32 (or back) stops before training: the
+    precision of each training segment is in the run's time ledger."""
+    work_dir = tmp_path / 'if100_e64_s0_ce'
+    work_dir.mkdir()
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_3.pth'))
+    ledger = bench.TimeLedger(str(work_dir) + '.time.json', period=0.2)
+    assert ledger.track(busy(0.1), resumed=False, amp=True) == 0
+    assert ledger.segments[0]['amp'] is True
+    with pytest.raises(SystemExit, match=r'was trained in bf16 \(--amp\) so '
+                       r'far, this run asks for fp32 \(--no-amp\)'):
+        bench.train('no_such_config.py', str(work_dir), 64, amp=False)
+    assert not (tmp_path / 'if100_e64_s0_ce.log').exists()  # not started
 
 
 def test_spread_needs_two_seeds(bench):
@@ -283,7 +303,7 @@ def test_report_says_how_the_runs_were_made(bench):
             dict(machine='cpu, 1 threads', amp=True, code='aaa')]
     assert bench.provenance(runs) == [
         '- machine: cpu, 1 threads (3 runs); cpu, 2 threads (1 run)',
-        '- training: bf16 (--amp) (3 runs); fp32 (1 run)',
+        '- training: bf16 (--amp) (3 runs); fp32 (--no-amp) (1 run)',
         '- code: aaa (2 runs); bbb (1 run); unrecorded (1 run)']
     assert bench.provenance([]) == ['no finished runs']
 

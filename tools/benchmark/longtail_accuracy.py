@@ -71,6 +71,7 @@ RESULTS = osp.join(ROOT, 'docs/benchmarks/results/fmnist_lt')
 # The demo config's shot thresholds (its LongTailAccuracy metric's).
 MANY_THR, FEW_THR = shot_thresholds(Config.fromfile(DEMO))
 NUM_CLASSES = 10
+PRECISION = {True: 'bf16 (--amp)', False: 'fp32 (--no-amp)'}
 # 0 .. 8 (was 0 .. 4 until GALA + PRS chose 4 and 3.75, the top of it, on
 # validation; finished runs are evaluated again, see `reevaluate`)
 TAUS = [round(0.25 * i, 2) for i in range(33)]
@@ -246,16 +247,18 @@ class TimeLedger:
                 print(f'warning: unreadable time ledger {path} ({err!r}); '
                       'starting a new one', file=sys.stderr)
 
-    def track(self, proc: subprocess.Popen, resumed: bool) -> int:
+    def track(self, proc: subprocess.Popen, resumed: bool,
+              **info) -> int:
         """Record ``proc`` as a new segment until it exits; its exit code.
 
         Args:
             proc (Popen): the training process, just started.
             resumed (bool): whether it resumes from a checkpoint.
+            **info: recorded with the segment (e.g. ``amp``).
         """
         start, kids = time.time(), _cpu_seconds()
         seg = dict(start=time.strftime('%Y-%m-%d %H:%M:%S'), wall=0.0,
-                   cpu=0.0, resumed=resumed)
+                   cpu=0.0, resumed=resumed, **info)
         self.segments.append(seg)
         warned = False
         while True:
@@ -384,6 +387,13 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
     resumed = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
     ledger = TimeLedger(work_dir + '.time.json',
                         fresh=not osp.isdir(work_dir))
+    before = {s['amp'] for s in ledger.segments if 'amp' in s}
+    if resumed and before - {amp}:
+        raise SystemExit(
+            f'{work_dir} was trained in {PRECISION[not amp]} so far, this '
+            f'run asks for {PRECISION[amp]}: one run in two precisions is '
+            'neither. Run as before, or give another --work-dir and '
+            '--results-dir.')
     with open(work_dir + '.log', 'a') as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 pass_fds=() if lock_fd is None else
@@ -392,7 +402,7 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
                                                    os.getpid()))
         if lock_fd is not None:  # who holds the lock if this process dies
             note_holder(lock_fd, f'{os.getpid()}, training process {proc.pid}')
-        code = ledger.track(proc, resumed)
+        code = ledger.track(proc, resumed, amp=amp)
     if code:
         raise subprocess.CalledProcessError(code, cmd)
     return ckpt
@@ -438,6 +448,12 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     res_file = osp.join(args.results_dir, tag + '.json')
     if osp.isfile(res_file):
         res = read_result(res_file, tag)
+        if res['amp'] != args.amp:
+            raise SystemExit(
+                f'{res_file} was trained in {PRECISION[res["amp"]]}, this '
+                f'benchmark trains in {PRECISION[args.amp]}: one table '
+                'compares one precision. Run as before, or give another '
+                '--work-dir and --results-dir.')
         if same_evaluation(res, args.taus):
             return res
         if args.report_only:
@@ -571,7 +587,7 @@ def read_result(path: str, tag: str) -> dict:
     try:
         with open(path) as f:
             res = json.load(f)
-        res['raw']['val']['balanced']
+        res['raw']['val']['balanced'], res['amp']
     except (ValueError, KeyError, TypeError) as err:
         raise SystemExit(
             f'{path} is not a complete result file ({err!r}). Delete it: '
@@ -1060,9 +1076,8 @@ def provenance(results: Sequence[dict]) -> List[str]:
     def recorded(key: str) -> List:
         return [r.get(key, 'unrecorded') for r in results]
 
-    precision = {True: 'bf16 (--amp)', False: 'fp32'}
     return ['- machine: ' + tally(recorded('machine')),
-            '- training: ' + tally([precision.get(amp, 'unrecorded')
+            '- training: ' + tally([PRECISION.get(amp, 'unrecorded')
                                     for amp in recorded('amp')]),
             '- code: ' + tally(recorded('code'))]
 
