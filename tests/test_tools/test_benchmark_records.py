@@ -60,6 +60,15 @@ def test_segments_add_up(bench, tmp_path):
     assert bench.TimeLedger(path, fresh=True).totals()['segments'] == 0
 
 
+def test_ledger_records_the_code_of_each_segment(bench, tmp_path):
+    path = str(tmp_path / 'run.time.json')
+    for code in (None, 'aaa', 'aaa', 'bbb'):  # None: from an older ledger
+        info = {} if code is None else dict(code=code)
+        bench.TimeLedger(path, period=0.2).track(busy(0.05), False, **info)
+    assert bench.TimeLedger(path).totals()['train_code'] == [
+        'unrecorded', 'aaa', 'bbb']
+
+
 def test_failed_training_is_recorded(bench, tmp_path):
     path = str(tmp_path / 'run.time.json')
     proc = subprocess.Popen([sys.executable, '-c', 'raise SystemExit(3)'])
@@ -297,14 +306,19 @@ def test_inner_choices_are_not_flagged(bench):
 def test_report_says_how_the_runs_were_made(bench):
     """The report's header comes from the result files (runs are made over
     sessions, with other settings than the report's own invocation)."""
-    runs = [dict(machine='cpu, 1 threads', amp=True, code='aaa'),
-            dict(machine='cpu, 2 threads', amp=True, code='bbb'),
+    runs = [dict(machine='cpu, 1 threads', amp=True, code='aaa',
+                 train_code=['aaa']),
+            dict(machine='cpu, 2 threads', amp=True, code='bbb',
+                 train_code=['unrecorded', 'aaa', 'bbb']),
             dict(machine='cpu, 1 threads', amp=False),
             dict(machine='cpu, 1 threads', amp=True, code='aaa')]
     assert bench.provenance(runs) == [
         '- machine: cpu, 1 threads (3 runs); cpu, 2 threads (1 run)',
         '- training: bf16 (--amp) (3 runs); fp32 (--no-amp) (1 run)',
-        '- code: aaa (2 runs); bbb (1 run); unrecorded (1 run)']
+        '- code (of the result): aaa (2 runs); bbb (1 run); unrecorded '
+        '(1 run)',
+        '- code of the training segments: unrecorded (2 runs); aaa (1 run); '
+        'unrecorded → aaa → bbb (1 run)']
     assert bench.provenance([]) == ['no finished runs']
 
 

@@ -287,10 +287,15 @@ class TimeLedger:
 
     def totals(self) -> dict:
         """``train_seconds``, ``train_cpu_seconds`` (None if a segment's is
-        unknown), ``segments`` and ``time_complete``: False when the first
-        recorded segment resumed a run begun without the ledger."""
+        unknown), ``segments``, ``time_complete`` (False when the first
+        recorded segment resumed a run begun without the ledger) and
+        ``train_code``: the code of each segment, in order, repeats
+        dropped ('unrecorded' for segments from before it was recorded)."""
         cpus = [s['cpu'] for s in self.segments]
+        codes = [s.get('code', 'unrecorded') for s in self.segments]
         return dict(
+            train_code=[c for i, c in enumerate(codes)
+                        if i == 0 or c != codes[i - 1]],
             train_seconds=round(sum(s['wall'] for s in self.segments), 1),
             train_cpu_seconds=(None if None in cpus else
                                round(sum(cpus), 1)),
@@ -402,7 +407,7 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
                                                    os.getpid()))
         if lock_fd is not None:  # who holds the lock if this process dies
             note_holder(lock_fd, f'{os.getpid()}, training process {proc.pid}')
-        code = ledger.track(proc, resumed, amp=amp)
+        code = ledger.track(proc, resumed, amp=amp, code=code_version())
     if code:
         raise subprocess.CalledProcessError(code, cmd)
     return ckpt
@@ -1079,7 +1084,10 @@ def provenance(results: Sequence[dict]) -> List[str]:
     return ['- machine: ' + tally(recorded('machine')),
             '- training: ' + tally([PRECISION.get(amp, 'unrecorded')
                                     for amp in recorded('amp')]),
-            '- code: ' + tally(recorded('code'))]
+            '- code (of the result): ' + tally(recorded('code')),
+            '- code of the training segments: ' + tally([
+                ' → '.join(codes) if isinstance(codes, list) else codes
+                for codes in recorded('train_code')])]
 
 
 def main(argv=None):
