@@ -262,7 +262,8 @@ def test_compare_report_three_seeds(bench):
              for k in bench.KNOBS['gcl'][1] if k != 0.25]
     runs += [_run(bench, 'gala', 0, k, 99.0, val=v, rule='prs',
                   grid=[(0.0, v, 99.0), (1.0, v + 0.5, 99.0)])
-             for k, v in ((1.2, 70), (0.6, 71), (0.9, 72))]
+             for k, v in zip([k for k in bench.KNOBS['gala'][1] if k != 1.5],
+                             (70, 70.5, 71, 71.5, 72, 72.5))]
     report = '\n'.join(bench.compare_report(
         {r['tag']: r for r in runs}, 100, 64, [0, 1, 2]))
     assert '| GCL | noise_mul=0.25 | 3 |' in report
