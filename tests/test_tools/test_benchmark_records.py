@@ -177,9 +177,8 @@ def test_results_of_other_runs_or_data_are_refused(bench, tmp_path):
     def write(seed, method, counts, many=bench.MANY_THR, name=None):
         tag = bench.run_tag(100, 64, seed, method, None)
         res = dict(tag=tag, factor=100, counts=counts, many_thr=many,
-                   amp=True,
-                   few_thr=bench.FEW_THR, raw=dict(val=metrics, test=metrics),
-                   seconds=1.0, cpu_seconds=1.0)
+                   few_thr=bench.FEW_THR, amp=True, seconds=1.0,
+                   cpu_seconds=1.0, raw=dict(val=metrics, test=metrics))
         (results / f'{name or tag}.json').write_text(json.dumps(res))
 
     write(0, 'bs', [5000, 50])

@@ -56,10 +56,10 @@ def test_accuracy_quick(small_lt_root, tmp_path):
 
 def check_reevaluation(data_root, work_dir):
     """A finished run evaluated on another τ grid (or with other shot
-    thresholds, the same path): the report refuses
-    it; the next run evaluates it again from its checkpoint (no training,
-    training records kept), and refuses if the raw accuracy came out
-    otherwise than recorded."""
+    thresholds, the same path): the report refuses it; the next run
+    evaluates it again from its checkpoint (no training, training records
+    kept), and refuses if the raw accuracy came out otherwise than
+    recorded."""
     import json
     path = work_dir / 'results' / 'if100_e1_s0_ce.json'
     old = json.loads(path.read_text())
