@@ -50,6 +50,7 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from itertools import groupby
 from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -295,8 +296,7 @@ class TimeLedger:
         cpus = [s['cpu'] for s in self.segments]
         codes = [s.get('code', 'unrecorded') for s in self.segments]
         return dict(
-            train_code=[c for i, c in enumerate(codes)
-                        if i == 0 or c != codes[i - 1]],
+            train_code=[code for code, _ in groupby(codes)],
             train_seconds=round(sum(s['wall'] for s in self.segments), 1),
             train_cpu_seconds=(None if None in cpus else
                                round(sum(cpus), 1)),
@@ -452,44 +452,54 @@ def run_one(args, factor: int, epochs: int, seed: int, method: str,
     _exit_if_orphaned()
     tag = run_tag(factor, epochs, seed, method, knob)
     res_file = osp.join(args.results_dir, tag + '.json')
-    if osp.isfile(res_file):
-        res = read_result(res_file, tag)
-        if res['amp'] != args.amp:
-            raise SystemExit(
-                f'{res_file} was trained in {PRECISION[res["amp"]]}, this '
-                f'benchmark trains in {PRECISION[args.amp]}: one table '
-                'compares one precision. Run as before, or give another '
-                '--work-dir and --results-dir.')
+    res = cached_result(args, res_file, tag)
+    if res is not None and same_evaluation(res, args.taus):
+        return res
+    if args.report_only:
+        if res is None:
+            return None
+        now = evaluation_text(None, args.taus if tau_grids(res) else ())
+        raise SystemExit(
+            f'{res_file} was evaluated otherwise ({evaluation_text(res)}) '
+            f'than now ({now}): run without --report-only to evaluate it '
+            'again from its checkpoint (no training).')
+    with run_lock(osp.join(args.work_dir, tag)) as lock_fd:
+        # read again: the lock's last holder may have finished it meanwhile
+        res = cached_result(args, res_file, tag)
+        if res is None:
+            return train_and_evaluate(
+                args, (factor, epochs, seed, method, knob), res_file,
+                lock_fd)
         if same_evaluation(res, args.taus):
             return res
-        if args.report_only:
-            now = evaluation_text(None, args.taus if post_hoc(res) else ())
-            raise SystemExit(
-                f'{res_file} was evaluated otherwise ({evaluation_text(res)}) '
-                f'than now ({now}): run without --report-only to evaluate it '
-                'again from its checkpoint (no training).')
-    elif args.report_only:
+        return reevaluate(args, res, res_file)
+
+
+def cached_result(args, res_file: str, tag: str) -> Optional[dict]:
+    """Run ``tag``'s result file (None if there is none); one trained in
+    another precision than this benchmark's is an error."""
+    if not osp.isfile(res_file):
         return None
-    with run_lock(osp.join(args.work_dir, tag)) as lock_fd:
-        if osp.isfile(res_file):  # finished (by the lock's last holder)
-            res = read_result(res_file, tag)
-            if same_evaluation(res, args.taus):
-                return res
-            return reevaluate(args, res, res_file)
-        return train_and_evaluate(
-            args, (factor, epochs, seed, method, knob), res_file, lock_fd)
+    res = read_result(res_file, tag)
+    if res['amp'] != args.amp:
+        raise SystemExit(
+            f'{res_file} was trained in {PRECISION[res["amp"]]}, this '
+            f'benchmark trains in {PRECISION[args.amp]}: one table '
+            'compares one precision. Run as before, or give another '
+            '--work-dir and --results-dir.')
+    return res
 
 
-def post_hoc(res: dict) -> List[str]:
-    """The post-hoc rules (their τ grids) in a run's result."""
-    return [rule for rule in ('la', 'prs') if rule in res]
+def tau_grids(res: dict) -> Dict[str, List[float]]:
+    """Post-hoc rule -> the τ grid it was evaluated on, in a run's result."""
+    return {rule: [row['tau'] for row in res[rule]]
+            for rule in ('la', 'prs') if rule in res}
 
 
 def same_evaluation(res: dict, taus: Sequence[float]) -> bool:
     """Whether the run was evaluated as runs are now: its post-hoc rules
     on ``taus``, its shot groups with the demo config's thresholds."""
-    return (all([row['tau'] for row in res[rule]] == list(taus)
-                for rule in post_hoc(res))
+    return (all(grid == list(taus) for grid in tau_grids(res).values())
             and (res['many_thr'], res['few_thr']) == (MANY_THR, FEW_THR))
 
 
@@ -498,8 +508,7 @@ def evaluation_text(res: Optional[dict],
     """``'τ 0, 0.25, …, 8; many > 1500, few < 200'`` of a run (or, with
     ``res`` None, of ``taus`` and the demo config's thresholds)."""
     if res is not None:
-        grids = [[r['tau'] for r in res[rule]] for rule in post_hoc(res)]
-        taus = grids[0] if grids else ()
+        taus = next(iter(tau_grids(res).values()), ())
         many, few = res['many_thr'], res['few_thr']
     else:
         many, few = MANY_THR, FEW_THR
@@ -513,20 +522,21 @@ def evaluation_text(res: Optional[dict],
 def reevaluate(args, res: dict, res_file: str) -> dict:
     """Evaluate a finished run again from its last checkpoint as runs
     are evaluated now (τ grid, shot thresholds); its training records
-    (time, code, date) are kept, the
-    evaluation's go to ``reevaluated`` (its time is added to the run's).
+    (time, code, date) are kept, the evaluation's go to ``reevaluated``
+    (its time is added to the run's).
     The raw balanced accuracies must come out as recorded (within
     ``REEVAL_TOLERANCE``): else the checkpoint, the data or the evaluation
     changed, and the result file is left as it was."""
+    was = evaluation_text(res)
     work_dir = osp.join(args.work_dir, res['tag'])
     cfg_path, ckpt = work_dir + '.py', osp.join(work_dir,
                                                 f'epoch_{res["epochs"]}.pth')
     for path in (cfg_path, ckpt):
         if not osp.isfile(path):
             raise SystemExit(
-                f'{res_file} was evaluated otherwise ({evaluation_text(res)}) '
-                f'than now and {path} is gone: give --work-dir of the run, '
-                'or delete the result file to train the run again.')
+                f'{res_file} was evaluated otherwise ({was}) than now and '
+                f'{path} is gone: give --work-dir of the run, or delete the '
+                'result file to train the run again.')
     start, cpu = time.time(), _cpu_seconds()
     new = evaluate(cfg_path, ckpt, res['method'], res['counts'],
                    work_dir + '_eval', args.taus)
@@ -541,7 +551,7 @@ def reevaluate(args, res: dict, res_file: str) -> dict:
     seconds, cpu = time.time() - start, _cpu_seconds() - cpu
     res.update(new, many_thr=MANY_THR, few_thr=FEW_THR, reevaluated=dict(
         date=time.strftime('%Y-%m-%d'), code=code_version(),
-        was=evaluation_text(res), seconds=round(seconds, 1),
+        was=was, seconds=round(seconds, 1),
         recorded_raw_balanced=before))
     res['seconds'] = round(res['seconds'] + seconds, 1)
     if res.get('cpu_seconds') is not None:
@@ -1087,8 +1097,8 @@ def provenance(results: Sequence[dict]) -> List[str]:
                                     for amp in recorded('amp')]),
             '- code (of the result): ' + tally(recorded('code')),
             '- code of the training segments: ' + tally([
-                ' → '.join(codes) if isinstance(codes, list) else codes
-                for codes in recorded('train_code')])]
+                ' → '.join(r.get('train_code', ['unrecorded']))
+                for r in results])]
 
 
 def main(argv=None):
