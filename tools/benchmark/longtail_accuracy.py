@@ -421,6 +421,13 @@ def _metrics(pred: np.ndarray, gt: np.ndarray, groups) -> dict:
     return out
 
 
+def posthoc_rules(method: str) -> List[str]:
+    """The post-hoc rules (``'la'``, ``'prs'``) the table applies to a
+    trained method, read from :data:`ROWS`."""
+    return [rule for m, rule in ROWS.values()
+            if m == method and rule != 'raw']
+
+
 def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
              work_dir: str, taus: Sequence[float]) -> dict:
     """Val and test metrics of the raw model and of its post-hoc rules."""
@@ -431,8 +438,7 @@ def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
     groups = shot_groups(counts, MANY_THR, FEW_THR)
     out = dict(raw={s: _metrics(sc.argmax(1).numpy(), lb.numpy(), groups)
                     for s, (sc, lb) in splits.items()})
-    rules = dict(ce=('la', ), gala=('prs', )).get(method, ())
-    for rule in rules:
+    for rule in posthoc_rules(method):
         out[rule] = []
         for tau in taus:
             row = dict(tau=tau)
