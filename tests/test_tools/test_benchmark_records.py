@@ -333,7 +333,7 @@ def test_compare_schedule(bench, monkeypatch):
     prs = {('gala', 1.5): 85.0}
     calls = []
 
-    def fake_run_jobs(args, jobs):
+    def fake_run_jobs(args, jobs, follow):
         calls.append(list(jobs))
         out = {}
         for job in jobs:
@@ -344,6 +344,7 @@ def test_compare_schedule(bench, monkeypatch):
                 few_thr=bench.FEW_THR, raw=dict(val=metrics, test=metrics),
                 prs=[dict(tau=1.0, val=dict(balanced=prs.get(key, 61.0)),
                           test=metrics)])
+        calls.append(follow(out))
         return out
 
     monkeypatch.setattr(bench, 'run_jobs', fake_run_jobs)
@@ -361,6 +362,51 @@ def test_compare_schedule(bench, monkeypatch):
     assert second == [(100, 64, s, m, k) for s in (1, 2)
                       for m, k in (('gcl', 1.0), ('gala', 0.9),
                                    ('gala', 1.5))]
+
+
+def test_follow_up_jobs_start_while_the_stage_runs(bench, tmp_path,
+                                                   monkeypatch):
+    """run_jobs queues ``follow``'s jobs when a run finishes, so the next
+    stage starts beside a long run of this one instead of after it (a core
+    idled for a whole run before): here the follow-up must start while the
+    stage's slow run is still going."""
+    import threading
+    from argparse import Namespace
+    from concurrent.futures import ThreadPoolExecutor
+    follow_started = threading.Event()
+    order = []
+
+    def fake_run_one(args, factor, epochs, seed, method, knob):
+        order.append(method)
+        if method == 'slow':  # finishes only once the follow-up started
+            assert follow_started.wait(30), 'follow-up waited for the stage'
+        if method == 'next':
+            follow_started.set()
+        return dict(tag=method)
+
+    monkeypatch.setattr(bench, 'run_one', fake_run_one)
+    monkeypatch.setattr(bench, 'start_pool', ThreadPoolExecutor)
+    checked = []  # the follow-up is checked for other holders too
+    monkeypatch.setattr(bench, 'check_unlocked',
+                        lambda args, jobs: checked.extend(jobs))
+    args = Namespace(report_only=False, jobs=2)
+    jobs = [(100, 1, 0, 'slow', None), (100, 1, 0, 'fast', None)]
+
+    def follow(results):
+        return [(100, 1, 0, 'next', None)] * ('fast' in results)
+
+    for args.jobs in (2, 1):
+        order.clear()
+        checked.clear()
+        follow_started.clear()
+        if args.jobs == 1:  # one at a time: in the queue's order
+            follow_started.set()
+        assert set(bench.run_jobs(args, jobs, follow)) == {
+            'slow', 'fast', 'next'}
+        assert sorted(order) == ['fast', 'next', 'slow']
+        assert [job[3] for job in checked] == ['slow', 'fast', 'next']
+        if args.jobs == 1:
+            assert order == ['slow', 'fast', 'next']
 
 
 def test_one_run_one_process(bench, tmp_path):

@@ -48,10 +48,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from functools import partial
 from itertools import groupby
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -706,24 +706,50 @@ def check_unlocked(args, jobs: Sequence[Job]) -> None:
                 pass
 
 
-def run_jobs(args, jobs: Sequence[Job]) -> Dict[str, dict]:
+def run_jobs(args, jobs: Sequence[Job],
+             follow: Optional[Callable[[Dict[str, dict]], List[Job]]] = None
+             ) -> Dict[str, dict]:
     """Run jobs in their order, ``args.jobs`` at a time (each its own
     process: a big machine trains several small runs at once); tag ->
-    result of each finished one."""
+    result of each finished one.
+
+    ``follow(results so far)``, when given, is called whenever a run
+    finishes and returns the jobs that can be queued now (after the others;
+    one already queued is ignored): the next stage starts as soon as what
+    it needs has finished, not when the last run of this stage has.
+    """
+    queued = list(dict.fromkeys(jobs))
+    results: Dict[str, dict] = {}
+
+    def finished(res: Optional[dict]) -> List[Job]:
+        if res:
+            results[res['tag']] = res
+        new = [job for job in dict.fromkeys(follow(results) if follow else ())
+               if job not in queued]
+        if new and not args.report_only:
+            check_unlocked(args, new)
+        queued.extend(new)
+        return new
+
     if not args.report_only:
-        check_unlocked(args, jobs)
+        check_unlocked(args, queued)
     if args.jobs <= 1 or args.report_only:
-        found = [run_one(args, *job) for job in jobs]
-    else:
-        # cores / jobs threads per run unless the user chose: more threads
-        # than cores makes each run wait on the others' spinning threads
-        # (2 runs x 2 threads on 2 cores train 2.5x slower than x 1)
-        os.environ.setdefault(
-            'OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
-        with start_pool(args.jobs) as pool:
-            futures = [pool.submit(run_one, args, *job) for job in jobs]
-            found = [future.result() for future in futures]
-    return {res['tag']: res for res in found if res}
+        for job in queued:  # grows while it is walked
+            finished(run_one(args, *job))
+        return results
+    # cores / jobs threads per run unless the user chose: more threads
+    # than cores makes each run wait on the others' spinning threads
+    # (2 runs x 2 threads on 2 cores train 2.5x slower than x 1)
+    os.environ.setdefault(
+        'OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
+    with start_pool(args.jobs) as pool:
+        pending = {pool.submit(run_one, args, *job) for job in queued}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending |= {pool.submit(run_one, args, *job)
+                            for job in finished(future.result())}
+    return results
 
 
 def default_knob(method: str) -> Optional[float]:
@@ -737,6 +763,24 @@ def run_curve(args) -> Dict[str, dict]:
                            for method in ('ce', 'gala')])
 
 
+def chosen_knob_jobs(results: Dict[str, dict], factor: int, epochs: int,
+                     first: int, others: Sequence[int]) -> List[Job]:
+    """The other seeds of the methods with a knob, with the knob chosen on
+    seed ``first``'s validation split; for each method whose grid has
+    finished (both knobs where its rows choose differently)."""
+    check_same_data(results)
+    jobs = []
+    for seed in others:
+        for method in (m for m in TRAINED if m in KNOBS):
+            knobs = {choose_knob(results, row, factor, epochs, first)
+                     for row, (m, _) in ROWS.items() if m == method}
+            if None in knobs:  # seed 0's grid not finished
+                continue
+            jobs += [(factor, epochs, seed, method, knob)
+                     for knob in sorted(knobs)]
+    return jobs
+
+
 def run_compare(args) -> Dict[str, dict]:
     results = {}
     epochs = args.epochs[0]
@@ -744,26 +788,17 @@ def run_compare(args) -> Dict[str, dict]:
         first, others = args.seeds[0], args.seeds[1:]
         # Seed 0 of every method first (its default knob), then the rest
         # of the knob grids on seed 0, then the other seeds of the methods
-        # without a knob (they need no choice: no core waits for the grids).
+        # without a knob (they need no choice: no core waits for the grids);
+        # the other seeds of GCL and GALA are queued as soon as seed 0's
+        # grid of the method has finished.
         jobs = [(factor, epochs, first, m, default_knob(m)) for m in TRAINED]
         jobs += [(factor, epochs, first, m, knob) for m in TRAINED
                  if m in KNOBS for knob in KNOBS[m][1][1:]]
         jobs += [(factor, epochs, seed, m, None) for seed in others
                  for m in TRAINED if m not in KNOBS]
-        results.update(run_jobs(args, jobs))
-        check_same_data(results)
-        # The other seeds of the rest with the knobs chosen on seed 0's
-        # validation split.
-        jobs = []
-        for seed in others:
-            for method in (m for m in TRAINED if m in KNOBS):
-                knobs = {choose_knob(results, row, factor, epochs, first)
-                         for row, (m, _) in ROWS.items() if m == method}
-                if None in knobs:  # seed 0's grid not finished
-                    continue
-                jobs += [(factor, epochs, seed, method, knob)
-                         for knob in sorted(knobs)]
-        results.update(run_jobs(args, jobs))
+        results.update(run_jobs(args, jobs, partial(
+            chosen_knob_jobs, factor=factor, epochs=epochs, first=first,
+            others=others)))
     return results
 
 
