@@ -159,6 +159,11 @@ def test_damaged_result_file_names_the_fix(bench, tmp_path):
     (results / f'{tag}.json').write_text('{"tag": "x"}')
     with pytest.raises(SystemExit, match='not a complete result file'):
         bench.main(argv)
+    # and without its method (which says how it is evaluated)
+    (results / f'{tag}.json').write_text(json.dumps(dict(
+        tag=tag, amp=True, raw=dict(val=dict(balanced=80.0)))))
+    with pytest.raises(SystemExit, match="complete result file.*'method'"):
+        bench.main(argv)
     # once deleted, the report runs (0 runs finished)
     (results / f'{tag}.json').unlink()
     assert bench.main(argv) == {}
@@ -176,8 +181,8 @@ def test_results_of_other_runs_or_data_are_refused(bench, tmp_path):
 
     def write(seed, method, counts, many=bench.MANY_THR, name=None):
         tag = bench.run_tag(100, 64, seed, method, None)
-        res = dict(tag=tag, factor=100, counts=counts, many_thr=many,
-                   few_thr=bench.FEW_THR, amp=True, seconds=1.0,
+        res = dict(tag=tag, factor=100, method=method, counts=counts,
+                   many_thr=many, few_thr=bench.FEW_THR, amp=True, seconds=1.0,
                    cpu_seconds=1.0, raw=dict(val=metrics, test=metrics))
         (results / f'{name or tag}.json').write_text(json.dumps(res))
 
@@ -385,7 +390,8 @@ def test_follow_up_jobs_start_while_the_stage_runs(bench, tmp_path,
         return dict(tag=method)
 
     monkeypatch.setattr(bench, 'run_one', fake_run_one)
-    monkeypatch.setattr(bench, 'start_pool', ThreadPoolExecutor)
+    monkeypatch.setattr(bench, 'start_pool',
+                        lambda jobs, stop: ThreadPoolExecutor(jobs))
     checked = []  # the follow-up is checked for other holders too
     monkeypatch.setattr(bench, 'check_unlocked',
                         lambda args, jobs: checked.extend(jobs))
@@ -407,6 +413,68 @@ def test_follow_up_jobs_start_while_the_stage_runs(bench, tmp_path,
         assert [job[3] for job in checked] == ['slow', 'fast', 'next']
         if args.jobs == 1:
             assert order == ['slow', 'fast', 'next']
+
+
+def test_a_failed_run_stops_the_queue(bench, monkeypatch, capsys):
+    """With --jobs 2, a failing run is reported at once and no queued run
+    starts after it; the run in progress finishes (its training is kept),
+    then the error is raised. Before, the pool trained every queued run
+    (hours) before the error surfaced. The fake pool's futures cannot be
+    cancelled, as a process pool's runs handed to a worker ahead of time
+    cannot, and the benchmark process sees the failure late: the failing
+    worker must stop the pool, and every worker check it."""
+    from argparse import Namespace
+    from concurrent.futures import ThreadPoolExecutor, wait
+    started = []
+
+    class UncancellablePool(ThreadPoolExecutor):
+        def submit(self, fn, *args):
+            future = super().submit(fn, *args)
+            future.cancel = lambda: False
+            return future
+
+    def fake_pool(jobs, stop):
+        monkeypatch.setattr(bench, '_STOP', stop)  # the workers' global
+        return UncancellablePool(jobs)
+
+    def fake_run_one(args, factor, epochs, seed, method, knob):
+        started.append(method)
+        if method == 'broken':
+            raise SystemExit('broken config: fix it')
+        # in progress when 'broken' fails: finishes after the stop
+        assert bench._STOP.wait(30), 'the failure was not seen'
+        return dict(tag=method)
+
+    def late_wait(*args, **kwargs):  # the benchmark process sees the
+        time.sleep(0.3)  # failure late: its worker must stop the pool
+        return wait(*args, **kwargs)
+
+    monkeypatch.setattr(bench, 'run_one', fake_run_one)
+    monkeypatch.setattr(bench, 'start_pool', fake_pool)
+    monkeypatch.setattr(bench, 'wait', late_wait)
+    monkeypatch.setattr(bench, 'check_unlocked', lambda args, jobs: None)
+    jobs = [(100, 1, 0, m, None) for m in ('slow', 'broken', 'a', 'b', 'c')]
+    with pytest.raises(SystemExit, match='broken config'):
+        bench.run_jobs(Namespace(report_only=False, jobs=2), jobs)
+    assert sorted(started) == ['broken', 'slow']
+    err = capsys.readouterr().err
+    assert ('if100_e1_s0_broken failed (SystemExit: broken config: fix it)'
+            '. No queued run starts') in err
+
+
+def test_a_result_lacking_a_rule_of_its_rows_is_evaluated_again(bench):
+    """A run counts as evaluated as now only if it has every post-hoc rule
+    the table applies to its method, each on the τ grid of now."""
+    taus = [0.0, 1.0]
+    thr = dict(many_thr=bench.MANY_THR, few_thr=bench.FEW_THR)
+    grid = [dict(tau=t) for t in taus]
+    assert bench.same_evaluation(dict(method='gala', prs=grid, **thr), taus)
+    assert bench.same_evaluation(dict(method='bs', **thr), taus)
+    assert not bench.same_evaluation(dict(method='gala', **thr), taus)
+    assert not bench.same_evaluation(dict(method='ce', prs=grid, **thr),
+                                     taus)
+    assert not bench.same_evaluation(
+        dict(method='gala', prs=grid[:1], **thr), taus)
 
 
 def test_one_run_one_process(bench, tmp_path):

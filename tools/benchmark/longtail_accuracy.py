@@ -371,11 +371,38 @@ def _exit_if_orphaned() -> None:
         os._exit(1)
 
 
-def start_pool(jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` worker processes that end with the benchmark process."""
+_STOP = None  # a pool worker's stop event (see start_pool)
+
+
+def _start_worker(parent: int, stop) -> None:
+    global _STOP
+    _STOP = stop
+    die_with_parent(parent)
+
+
+def start_pool(jobs: int, stop=None) -> ProcessPoolExecutor:
+    """``jobs`` worker processes that end with the benchmark process and,
+    through :func:`run_queued`, start no queued run once ``stop`` (a
+    spawn-context ``Event``, if given) is set: cancelling the futures is
+    not enough, the pool hands up to jobs + 1 runs to its workers ahead of
+    time."""
     return ProcessPoolExecutor(
         jobs, mp_context=multiprocessing.get_context('spawn'),
-        initializer=die_with_parent, initargs=(os.getpid(), ))
+        initializer=_start_worker, initargs=(os.getpid(), stop))
+
+
+def run_queued(args, *job) -> Optional[dict]:
+    """:func:`run_one` in a pool worker, unless the pool was stopped; a
+    failing run stops the pool itself, before this worker takes the next
+    run (the benchmark process would see the failure too late)."""
+    if _STOP is not None and _STOP.is_set():
+        return None
+    try:
+        return run_one(args, *job)
+    except BaseException:
+        if _STOP is not None:
+            _STOP.set()
+        raise
 
 
 def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
@@ -410,8 +437,17 @@ def train(cfg_path: str, work_dir: str, epochs: int, amp: bool,
             note_holder(lock_fd, f'{os.getpid()}, training process {proc.pid}')
         code = ledger.track(proc, resumed, amp=amp, code=code_version())
     if code:
-        raise subprocess.CalledProcessError(code, cmd)
+        raise SystemExit(
+            f'training {cfg_path} exited with {code}: '
+            f'{last_line(log.name)!r} (the whole log: {log.name})')
     return ckpt
+
+
+def last_line(path: str) -> str:
+    """The last non-blank line of a text file (a failed training's error)."""
+    with open(path, errors='replace') as f:
+        lines = [line.strip() for line in f if line.strip()]
+    return lines[-1] if lines else ''
 
 
 def _metrics(pred: np.ndarray, gt: np.ndarray, groups) -> dict:
@@ -497,9 +533,10 @@ def cached_result(args, res_file: str, tag: str) -> Optional[dict]:
 
 
 def tau_grids(res: dict) -> Dict[str, List[float]]:
-    """Post-hoc rule -> the τ grid it was evaluated on, in a run's result."""
-    return {rule: [row['tau'] for row in res[rule]]
-            for rule in ('la', 'prs') if rule in res}
+    """Post-hoc rule the table applies to the run's method -> the τ grid
+    it was evaluated on (empty if the result lacks the rule)."""
+    return {rule: [row['tau'] for row in res.get(rule, ())]
+            for rule in posthoc_rules(res['method'])}
 
 
 def same_evaluation(res: dict, taus: Sequence[float]) -> bool:
@@ -609,7 +646,7 @@ def read_result(path: str, tag: str) -> dict:
     try:
         with open(path) as f:
             res = json.load(f)
-        res['raw']['val']['balanced'], res['amp']
+        res['raw']['val']['balanced'], res['amp'], res['method']
     except (ValueError, KeyError, TypeError) as err:
         raise SystemExit(
             f'{path} is not a complete result file ({err!r}). Delete it: '
@@ -742,14 +779,46 @@ def run_jobs(args, jobs: Sequence[Job],
     # (2 runs x 2 threads on 2 cores train 2.5x slower than x 1)
     os.environ.setdefault(
         'OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // args.jobs)))
-    with start_pool(args.jobs) as pool:
-        pending = {pool.submit(run_one, args, *job) for job in queued}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending |= {pool.submit(run_one, args, *job)
-                            for job in finished(future.result())}
+    stop = multiprocessing.get_context('spawn').Event()
+    with start_pool(args.jobs, stop) as pool:
+        pending = {pool.submit(run_queued, args, *job): job
+                   for job in queued}
+        job = None
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    follow_up = finished(future.result())
+                    job = None
+                    pending.update({pool.submit(run_queued, args, *new): new
+                                    for new in follow_up})
+        except BaseException as exc:
+            stop_queued(stop, pending, job, exc)
+            raise
     return results
+
+
+def stop_queued(stop, pending, job: Optional[Job],
+                exc: BaseException) -> None:
+    """After ``job`` failed (or its result could not be used, or the user
+    interrupted): start no queued run, and say so now rather than once the
+    runs in progress have finished (the error is raised after them).
+
+    Args:
+        stop: the pool's stop event (see :func:`start_pool`).
+        pending: futures of the runs queued or in progress.
+        job (Job, optional): the run whose result raised ``exc``.
+        exc (BaseException): what was raised.
+    """
+    stop.set()
+    for future in pending:
+        future.cancel()
+    what = f'{run_tag(*job)} failed' if job else 'stopped'
+    print(f'{what} ({type(exc).__name__}: {exc}). No queued run starts; '
+          'the runs in progress finish first (to stop them now: kill '
+          f'{os.getpid()}; they resume from their last epoch checkpoint).',
+          file=sys.stderr, flush=True)
 
 
 def default_knob(method: str) -> Optional[float]:
