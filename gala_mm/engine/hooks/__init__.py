@@ -2,13 +2,13 @@
 from .class_count_hook import (ClassCountHook, dataset_class_counts,
                                shot_thresholds, unwrap_dataset, unwrap_model)
 from .drw_hook import DeferredReweightHook
-from .exact_resume_hook import ExactResumeHook, SeedPerSample, sample_seed
+from .exact_resume_hook import ExactResumeHook, SeededDataset, sample_seed
 from .gala_stats_hook import GALAStatsHook, gala_losses, summarize_log_theta
 from .safe_checkpoint_hook import SafeCheckpointHook
 
 __all__ = [
     'ClassCountHook', 'DeferredReweightHook', 'GALAStatsHook',
-    'SafeCheckpointHook', 'ExactResumeHook', 'SeedPerSample', 'sample_seed',
+    'SafeCheckpointHook', 'ExactResumeHook', 'SeededDataset', 'sample_seed',
     'dataset_class_counts', 'unwrap_dataset', 'unwrap_model', 'gala_losses',
     'summarize_log_theta', 'shot_thresholds'
 ]

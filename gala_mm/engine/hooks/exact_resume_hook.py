@@ -6,6 +6,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from mmengine.dataset import InfiniteSampler
 from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
@@ -19,36 +20,82 @@ def sample_seed(base: int, epoch: int, index: int) -> int:
     return int(mixed.generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
 
 
-class SeedPerSample:
-    """A pipeline step, first in the training pipeline: seeds ``random``,
-    numpy and torch from (run seed, epoch, sample index) before the
-    augmentations run. A sample's augmentation then depends on nothing else
-    (not on which worker loads it, nor on what that worker loaded before),
-    so a run resumed with fresh (or persistent) workers draws exactly what
-    the uninterrupted run drew.
+class SeededDataset:
+    """The training loader's dataset, seen through a view that seeds
+    ``random``, numpy and torch's CPU generator from (run seed, epoch,
+    index) before each sample is loaded, and gives the process its own
+    random state back afterwards.
 
-    The epoch lives in shared memory, set by :class:`ExactResumeHook` in the
-    main process and read by the loader workers.
+    The index is the one the sampler asked for, i.e. the position in the
+    outermost dataset: every repeat of an image under ``RepeatDataset`` or
+    ``ClassBalancedDataset`` (and every part of a ``ConcatDataset``) draws
+    its own augmentation. A sample's augmentation depends on nothing else
+    (not on which worker loads it, nor on what that worker loaded before),
+    so a resumed run draws exactly what the uninterrupted run drew; and
+    loading in the main process (``num_workers=0``) leaves the training's
+    random numbers (dropout, GCL's noise) untouched.
+
+    The epoch lives in shared memory, set in the main process and read by
+    the loader workers. Other attributes are those of the wrapped dataset.
+
+    Args:
+        dataset: The dataset the loader was built with.
+        base_seed (int): The run's seed.
     """
 
-    def __init__(self, base_seed: int) -> None:
+    def __init__(self, dataset, base_seed: int) -> None:
+        self.dataset = dataset
         self.base_seed = int(base_seed)
         self.epoch = multiprocessing.get_context().Value('q', 0, lock=False)
 
-    def __call__(self, results: dict) -> dict:
-        index = results.get('sample_idx')
-        if index is None:
-            raise KeyError('ExactResumeHook needs the sample index '
-                           "(results['sample_idx']) that mmengine's "
-                           'BaseDataset sets; this dataset does not.')
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int):
         seed = sample_seed(self.base_seed, int(self.epoch.value), int(index))
+        saved = (random.getstate(), np.random.get_state(),
+                 torch.get_rng_state())
         random.seed(seed)
         np.random.seed(seed & 0xFFFFFFFF)
-        torch.manual_seed(seed)
-        return results
+        torch.default_generator.manual_seed(seed)
+        try:
+            return self.dataset[index]
+        finally:
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])
+            torch.set_rng_state(saved[2])
+
+    def __getattr__(self, name: str):
+        if name == 'dataset':  # not set yet (while unpickling in a worker)
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(base_seed={self.base_seed})'
+        return f'{type(self).__name__}({self.dataset!r})'
+
+
+class _CountPasses:
+    """The loader as ``IterBasedTrainLoop``'s endless iterator sees it:
+    each new pass over the data gets the next epoch number in the seeding
+    view before the loader hands out its first index."""
+
+    def __init__(self, loader, seeded: SeededDataset) -> None:
+        self.loader = loader
+        self.seeded = seeded
+        self.passes = 0
+
+    @property
+    def sampler(self):
+        return self.loader.sampler
+
+    @property
+    def batch_sampler(self):
+        return self.loader.batch_sampler
+
+    def __iter__(self):
+        self.seeded.epoch.value = self.passes
+        self.passes += 1
+        return iter(self.loader)
 
 
 def _loader(loop) -> Optional[torch.utils.data.DataLoader]:
@@ -57,10 +104,17 @@ def _loader(loop) -> Optional[torch.utils.data.DataLoader]:
     return getattr(loop, 'dataloader', None)
 
 
-def _innermost_pipeline(dataset):
-    while not hasattr(dataset, 'pipeline') and hasattr(dataset, 'dataset'):
-        dataset = dataset.dataset
-    return getattr(dataset, 'pipeline', None)
+def _sampler(loader):
+    """The sampler that orders the training data (inside the batch
+    sampler, where torch's ``loader.sampler`` is a placeholder)."""
+    return getattr(loader.batch_sampler, 'sampler', None) or loader.sampler
+
+
+def _stop_workers(iterator) -> None:
+    """End the worker processes of a multi-process loader iterator."""
+    stop = getattr(iterator, '_shutdown_workers', None)
+    if stop is not None:
+        stop()
 
 
 def _plain_numpy_state() -> list:
@@ -72,16 +126,28 @@ def _plain_numpy_state() -> list:
 @suggest_typos
 class ExactResumeHook(Hook):
     """Make ``--resume`` bit-identical to an uninterrupted run, with random
-    augmentation and persistent loader workers (the shipped recipe).
+    augmentation and persistent loader workers (the shipped recipe), with
+    ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop`` and any of mmengine's
+    dataset wrappers.
 
-    - Seeds every training sample's augmentation from (seed, epoch, index)
-      (:class:`SeedPerSample`, put first in the training pipeline).
+    - Seeds every training sample's augmentation from (seed, epoch, index
+      asked for by the sampler) (:class:`SeededDataset`, put between the
+      training loader and its dataset). With ``IterBasedTrainLoop`` the
+      epoch is the pass over the data.
     - Gives each dataloader its own ``torch.Generator``, so creating a
       loader iterator (first epoch, first validation, or after a resume)
       never draws from the global random state.
-    - Saves the global random states (``random``, numpy, torch, CUDA) in
-      every checkpoint's ``meta`` and restores them on resume, so random
-      layers and losses (e.g. ``GCLLoss``'s noise) continue exactly.
+    - Saves the global random states (``random``, numpy, torch, CUDA) and
+      the sampler's seed in every checkpoint's ``meta`` and restores them on
+      resume, so random layers and losses (e.g. ``GCLLoss``'s noise) and
+      the sample order continue exactly, also with ``randomness.seed=None``
+      or ``diff_rank_seed=True``.
+    - Says once when a run is resumed with another batch size or number of
+      processes than the checkpoint's (it continues, not bit-identically).
+
+    ``InfiniteSampler`` is refused: its endless stream has no passes, so
+    every sample would keep one augmentation for the whole run (mmengine's
+    ``IterBasedTrainLoop`` restarts a ``DefaultSampler`` by itself).
 
     Args:
         seed (int, optional): Base seed; defaults to the runner's seed.
@@ -90,7 +156,7 @@ class ExactResumeHook(Hook):
 
     def __init__(self, seed: Optional[int] = None) -> None:
         self.seed = seed
-        self.seeder = None
+        self.seeded = None
 
     def before_train(self, runner) -> None:
         base = self.seed if self.seed is not None else runner.seed
@@ -101,21 +167,41 @@ class ExactResumeHook(Hook):
                 gen = torch.Generator()
                 gen.manual_seed((int(base) + 7919 * (i + 1)) & 0xFFFFFFFF)
                 loader.generator = gen
-        pipeline = _innermost_pipeline(runner.train_dataloader.dataset)
-        transforms = getattr(pipeline, 'transforms', None)
-        if transforms is None:
-            raise TypeError('ExactResumeHook: the training dataset has no '
-                            'mmengine pipeline to seed per sample.')
-        if not any(isinstance(t, SeedPerSample) for t in transforms):
-            self.seeder = SeedPerSample(base)
-            transforms.insert(0, self.seeder)
-        else:
-            self.seeder = next(t for t in transforms
-                               if isinstance(t, SeedPerSample))
+        loader = runner.train_dataloader
+        if isinstance(_sampler(loader), InfiniteSampler):
+            raise TypeError(
+                'ExactResumeHook: the training sampler is InfiniteSampler, '
+                'whose endless stream has no passes over the data, so each '
+                'sample would keep one augmentation for the whole run. Use '
+                "sampler=dict(type='DefaultSampler', shuffle=True) "
+                '(IterBasedTrainLoop restarts it after each pass), or remove '
+                'ExactResumeHook from custom_hooks.')
+        dataset = loader.dataset
+        if not isinstance(dataset, SeededDataset):
+            dataset = SeededDataset(dataset, base)
+            # DataLoader forbids setting ``dataset`` once built; its
+            # iterators read it when they are created (after this hook)
+            object.__setattr__(loader, 'dataset', dataset)
+        self.seeded = dataset
+        loop = runner.train_loop
+        if hasattr(loop, 'dataloader_iterator'):
+            self._restart_endless_iterator(loop, loader)
+
+    def _restart_endless_iterator(self, loop, loader) -> None:
+        """``IterBasedTrainLoop`` made its endless iterator (and forked its
+        workers) when it was built, before this hook saw the loader: make a
+        new one, of the same class, over the seeded view, counting passes."""
+        stale = loop.dataloader_iterator
+        _stop_workers(getattr(loader, '_iterator', None))  # persistent ones
+        loader._iterator = None
+        _stop_workers(getattr(stale, '_iterator', None))
+        loop.dataloader_iterator = type(stale)(
+            _CountPasses(loader, self.seeded))
 
     def before_train_epoch(self, runner) -> None:
-        if self.seeder is not None:
-            self.seeder.epoch.value = runner.epoch
+        if self.seeded is not None and not hasattr(runner.train_loop,
+                                                   'dataloader_iterator'):
+            self.seeded.epoch.value = runner.epoch
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         state = dict(
@@ -124,12 +210,19 @@ class ExactResumeHook(Hook):
             torch=torch.get_rng_state())
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             state['cuda'] = torch.cuda.get_rng_state_all()
-        checkpoint.setdefault('meta', {})['rng_state'] = state
+        meta = checkpoint.setdefault('meta', {})
+        meta['rng_state'] = state
+        loader = runner.train_dataloader
+        seed = getattr(_sampler(loader), 'seed', None)
+        meta['data_order'] = dict(
+            sampler_seed=None if seed is None else int(seed),
+            batch_size=loader.batch_size, world_size=runner.world_size)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if not getattr(runner, '_resume', False):
             return  # load_from: a new run keeps its own randomness
-        state = (checkpoint.get('meta') or {}).get('rng_state')
+        meta = checkpoint.get('meta') or {}
+        state = meta.get('rng_state')
         if state is None:
             runner.logger.warning(
                 'ExactResumeHook: the checkpoint holds no random state '
@@ -145,3 +238,21 @@ class ExactResumeHook(Hook):
                                             dtype=torch.uint8))
         if 'cuda' in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state['cuda'])
+        self._restore_data_order(runner, meta.get('data_order') or {})
+
+    def _restore_data_order(self, runner, saved: dict) -> None:
+        loader = runner.train_dataloader
+        sampler = _sampler(loader)
+        seed = saved.get('sampler_seed')
+        if seed is not None and hasattr(sampler, 'seed'):
+            sampler.seed = seed  # built from this run's seed, not the old
+        was = (saved.get('batch_size'), saved.get('world_size'))
+        now = (loader.batch_size, runner.world_size)
+        if None not in was and was != now:
+            runner.logger.warning(
+                f'ExactResumeHook: the checkpoint was trained with batch '
+                f'size {was[0]} on {was[1]} process(es), this run uses '
+                f'{now[0]} on {now[1]}: it continues, but not '
+                'bit-identically to an uninterrupted run (other batches, '
+                "other per-step GALA statistics; the learning rate is "
+                'rescaled only with auto_scale_lr).')
