@@ -22,6 +22,35 @@ def check_imbalance_factor(imbalance_factor) -> float:
     return value
 
 
+#: ``hold_out_per_class`` draws from ``seed + HOLD_OUT_OFFSET``; numpy's
+#: legacy seeds are 32-bit, so seeds go up to ``2**32 - 1 - HOLD_OUT_OFFSET``.
+HOLD_OUT_OFFSET = 7919
+MAX_SEED = 2**32 - 1 - HOLD_OUT_OFFSET
+
+
+def check_count(name: str, value, minimum: int, allow_none: bool = False):
+    """Validate a whole-number argument (images per class, a seed...)."""
+    if value is None and allow_none:
+        return None
+    ok = (isinstance(value, (int, np.integer))
+          and not isinstance(value, bool) and value >= minimum)
+    if not ok:
+        none = ' or None' if allow_none else ''
+        raise ValueError(f'{name}={value!r} must be a whole number >= '
+                         f'{minimum}{none}.')
+    return int(value)
+
+
+def check_seed(seed) -> int:
+    """Validate the seed of a long-tail selection (numpy's 32-bit range,
+    less the hold-out stream's offset)."""
+    seed = check_count('seed', seed, 0)
+    if seed > MAX_SEED:
+        raise ValueError(f'seed={seed} is out of range: the long-tail '
+                         f'selection takes seeds 0 .. {MAX_SEED}.')
+    return seed
+
+
 def exponential_profile(max_per_class: int, num_classes: int,
                         imbalance_factor: float) -> List[int]:
     """Images per class: ``floor(n_max * IF^(-i / (C - 1)))``.
@@ -35,6 +64,10 @@ def exponential_profile(max_per_class: int, num_classes: int,
         list[int]: One count per class, non-increasing.
     """
     imbalance_factor = check_imbalance_factor(imbalance_factor)
+    if num_classes < 2:
+        raise ValueError(
+            f'A long-tailed profile needs at least 2 classes; the dataset '
+            f'has {num_classes} (check data_root and the class list).')
     counts = [
         int(max_per_class * (1.0 / imbalance_factor)**(i / (num_classes - 1)))
         for i in range(num_classes)
@@ -91,7 +124,7 @@ def hold_out_per_class(labels: np.ndarray, per_class: int,
         tuple[np.ndarray, np.ndarray]: Sorted indices of the held-out
         images and of the remaining pool.
     """
-    rng = np.random.RandomState(seed + 7919)
+    rng = np.random.RandomState(seed + HOLD_OUT_OFFSET)
     held = []
     for cls in np.unique(labels):
         idx = np.flatnonzero(labels == cls)

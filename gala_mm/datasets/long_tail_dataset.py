@@ -10,8 +10,9 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 from ..utils import suggest_typos
-from .long_tail import (check_imbalance_factor, exponential_profile,
-                        hold_out_per_class, sample_per_class)
+from .long_tail import (check_count, check_imbalance_factor, check_seed,
+                        exponential_profile, hold_out_per_class,
+                        sample_per_class)
 
 #: What a failed download raises (urllib's errors, DNS, TLS, timeouts).
 DOWNLOAD_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError,
@@ -59,6 +60,9 @@ class LongTailDataset:
                  lazy_init: bool = False) -> None:
         if split not in SPLITS:
             raise ValueError(f"split={split!r}, expected one of {SPLITS}.")
+        val_per_class = check_count('val_per_class', val_per_class, 0)
+        max_per_class = check_count('max_per_class', max_per_class, 1,
+                                    allow_none=True)
         if split == 'val' and val_per_class <= 0:
             raise ValueError("split='val' needs val_per_class > 0 (images "
                              'per class held out of the training split).')
@@ -66,9 +70,9 @@ class LongTailDataset:
             raise ValueError("split='test' needs max_per_class (n_max of "
                              'the training profile).')
         self.imbalance_factor = check_imbalance_factor(imbalance_factor)
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         self.max_per_class = max_per_class
-        self.val_per_class = int(val_per_class)
+        self.val_per_class = val_per_class
         self.split = split
         self.dataset = (self._build(dataset)
                         if isinstance(dataset, dict) else dataset)

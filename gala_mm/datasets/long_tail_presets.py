@@ -51,8 +51,9 @@ class LongTailPreset(LongTailDataset):
         kwargs.setdefault('test_mode', test)
         source = dict(type=self.source_type, data_root=data_root,
                       split='test' if test else 'train', **kwargs)
-        super().__init__(source, imbalance_factor, seed,
-                         max_per_class or self.default_max_per_class,
+        if max_per_class is None:
+            max_per_class = self.default_max_per_class or None
+        super().__init__(source, imbalance_factor, seed, max_per_class,
                          val_per_class, split, lazy_init)
 
 

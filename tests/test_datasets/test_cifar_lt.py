@@ -73,6 +73,37 @@ def test_bad_imbalance_factor(tmp_path, factor):
                         download=False)
 
 
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(val_per_class=-2), r'val_per_class=-2 must be a whole number >= 0'),
+    (dict(val_per_class=2.5), r'val_per_class=2.5 must be a whole number'),
+    (dict(max_per_class=-5), r'max_per_class=-5 must be a whole number >= 1 '
+     'or None'),
+    (dict(max_per_class=0), r'max_per_class=0 must'),
+    (dict(seed=-1), r'seed=-1 must be a whole number >= 0'),
+    (dict(seed=2**32 - 1), r'seed=4294967295 is out of range: .* 0 \.\. '
+     r'4294959376'),
+    (dict(seed=True), r'seed=True must be a whole number'),
+])
+def test_bad_split_arguments_name_the_rule(tmp_path, kwargs, match):
+    """Refused before any data is read (no raw numpy error, no hold-out of
+    all but two images)."""
+    with pytest.raises(ValueError, match=match):
+        LongTailCIFAR10(data_root=str(tmp_path), download=False, **kwargs)
+
+
+def test_largest_seed_works():
+    from gala_mm.datasets.long_tail import MAX_SEED, hold_out_per_class
+    labels = np.repeat(np.arange(3), 5)
+    held, pool = hold_out_per_class(labels, 1, MAX_SEED)
+    assert len(held) == 3 and len(pool) == 12
+
+
+def test_one_class_is_refused():
+    with pytest.raises(ValueError, match='at least 2 classes; the dataset '
+                       'has 1'):
+        exponential_profile(50, 1, 10)
+
+
 def test_imbalance_factor_that_empties_classes(tmp_path):
     with pytest.raises(ValueError, match='no image'):
         exponential_profile(50, 10, 100)

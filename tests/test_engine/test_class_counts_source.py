@@ -92,3 +92,29 @@ def test_finetune_other_class_count_and_wrong_eval_config(
     assert bad.returncode != 0
     assert ('trained on 3 classes but the model has num_classes=10'
             in bad.stderr)
+
+
+def test_resume_same_data_is_quiet_changed_data_refused(tiny_fmnist,
+                                                        tmp_path):
+    """--resume on the data it was trained on: no "dataset metainfo is
+    different" warning (the hook's own keys are not a difference); on a
+    training set with other class counts: one error naming load_from."""
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=1))
+    work = tmp_path / 'wd'
+    run_tool([TRAIN, str(cfg), '--work-dir', str(work)])
+    warning = 'dataset metainfo from the resumed checkpoint is different'
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(work), '--resume',
+                     '--cfg-options', 'train_cfg.max_epochs=2'])
+    out = proc.stdout + proc.stderr
+    assert 'resumed epoch: 1' in out, out[-3000:]
+    assert warning not in out
+    proc = run_tool([TRAIN, str(cfg), '--work-dir', str(work), '--resume',
+                     '--cfg-options', 'train_cfg.max_epochs=3',
+                     'train_dataloader.dataset.imbalance_factor=5'],
+                    check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert 'other class counts' in out and 'load_from=' in out, out[-3000:]
+    assert 'was [60, 46, 35, 27, ... ' in out, out[-3000:]
+    assert not (work / 'epoch_3.pth').exists()

@@ -34,6 +34,18 @@ def dataset_class_counts(dataset, num_classes: Optional[int] = None):
     return np.bincount(labels, minlength=num_classes)
 
 
+#: What ``ClassCountHook`` adds to every checkpoint's ``meta.dataset_meta``.
+ADDED_META = ('class_counts', 'shot_thresholds')
+
+
+def _short(counts: list, edge: int = 4) -> str:
+    """A list of class counts for a message, its middle elided."""
+    if len(counts) <= 2 * edge:
+        return str(counts)
+    return (f'[{", ".join(map(str, counts[:edge]))}, ... '
+            f'{", ".join(map(str, counts[-edge:]))}] ({len(counts)} classes)')
+
+
 def unwrap_model(model):
     return model.module if is_model_wrapper(model) else model
 
@@ -158,6 +170,36 @@ class ClassCountHook(Hook):
                 'dataset; to evaluate, use the config the checkpoint was '
                 'trained with.')
             self._mismatch = (trained_on, num_classes)
+        elif getattr(runner, '_resume', False):
+            self._check_resumed_data(runner, meta)
+
+    def _check_resumed_data(self, runner, dataset_meta: dict) -> None:
+        """``--resume`` continues the same run: refuse a training set with
+        other class counts (GALA's statistics, the schedule and the epoch
+        belong to the old one), and give mmengine's metainfo comparison the
+        checkpoint's metainfo as the dataset had it, without the keys this
+        hook added, so that it warns only about a real difference."""
+        dataset = runner.train_dataloader.dataset
+        if self._checkpoint_counts is not None:
+            counts = dataset_class_counts(dataset,
+                                          self._model_num_classes(runner))
+            now = [int(c) for c in counts.tolist()]
+            if now != self._checkpoint_counts:
+                raise ValueError(
+                    'ClassCountHook: --resume on a training set with other '
+                    f'class counts than the checkpoint\'s run (was '
+                    f'{_short(self._checkpoint_counts)}, now {_short(now)}): '
+                    'its GALA statistics, schedule and epoch belong to the '
+                    'old data. Resume with the data it was trained on, or '
+                    'fine-tune on the new data from its weights in a new '
+                    'run: --cfg-options load_from=CHECKPOINT (without '
+                    '--resume).')
+        current = getattr(dataset, 'metainfo', None) or {}
+        for key in ADDED_META:
+            if key in current:
+                dataset_meta[key] = current[key]
+            else:
+                dataset_meta.pop(key, None)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """The training class counts and the config's shot thresholds go
