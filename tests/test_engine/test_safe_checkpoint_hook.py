@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 TRAIN = osp.join(REPO, 'tools/train.py')
 
 
-def build_runner(data_root, work_dir, epochs=2, keep=1):
+def build_runner(data_root, work_dir, epochs=2, keep=1, **checkpoint):
     os.makedirs(str(work_dir), exist_ok=True)
     path = osp.join(str(work_dir), 'cfg.py')
     with open(path, 'w') as f:
@@ -29,6 +29,9 @@ def build_runner(data_root, work_dir, epochs=2, keep=1):
     cfg = Config.fromfile(path)
     cfg.work_dir = str(work_dir)
     cfg.default_hooks.checkpoint.max_keep_ckpts = keep
+    if checkpoint:  # e.g. save_best: validate after every epoch
+        cfg.default_hooks.checkpoint.update(checkpoint)
+        cfg.train_cfg.val_interval = 1
     cfg.log_level = 'WARNING'
     return Runner.from_cfg(cfg), path
 
@@ -135,3 +138,39 @@ def test_unwritable_work_dir_is_named(tiny_fmnist, tmp_path):
     assert proc.returncode != 0
     assert 'Cannot write to the work directory' in proc.stderr
     assert 'pass another --work-dir' in proc.stderr
+
+
+def test_disk_full_keeps_the_previous_best(tiny_fmnist, tmp_path,
+                                           monkeypatch):
+    """save_best: mmengine removes the old best before saving the new
+    one; on a full disk the old best stays, whole, and no damaged file is
+    left."""
+    runner, _ = build_runner(tiny_fmnist, tmp_path, epochs=2, keep=3,
+                             save_best='lt/top1', rule='greater')
+    # scores that always improve: each validation saves a new best
+    from gala_mm.evaluation import LongTailAccuracy
+    scores = iter([10.0, 20.0])
+    compute = LongTailAccuracy.compute_metrics
+    monkeypatch.setattr(
+        LongTailAccuracy, 'compute_metrics',
+        lambda self, results: dict(compute(self, results), top1=next(scores)))
+    save = runner.save_checkpoint
+    best = []
+
+    def faulty(out_dir, filename, *args, **kwargs):
+        if filename.startswith('best_'):
+            best.append(filename)
+            if len(best) == 2:
+                with open(osp.join(out_dir, filename), 'wb') as f:
+                    f.write(b'PK\x03\x04 half a checkpoint')
+                raise OSError(errno.ENOSPC, 'No space left on device')
+        return save(out_dir, filename, *args, **kwargs)
+
+    runner.save_checkpoint = faulty
+    with pytest.raises(OSError, match='No space left on device'):
+        runner.train()
+    assert best == ['best_lt_top1_epoch_1.pth.part',
+                    'best_lt_top1_epoch_2.pth.part']
+    assert is_intact_checkpoint(str(tmp_path / 'best_lt_top1_epoch_1.pth'))
+    assert not list(tmp_path.glob('best_lt_top1_epoch_2.pth*'))
+    assert not list(tmp_path.glob('*.prev'))

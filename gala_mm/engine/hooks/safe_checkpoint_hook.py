@@ -34,6 +34,8 @@ class SafeCheckpointHook(CheckpointHook):
       save with ``max_keep_ckpts=1`` leaves none).
     - A failed write (disk full, read-only directory) raises one error
       naming the directory and the checkpoint that was kept.
+    - The best checkpoint (``save_best``) is saved the same way, and the
+      previous best survives a failed save (mmengine removes it first).
 
     Same arguments as :class:`mmengine.hooks.CheckpointHook`.
     """
@@ -64,6 +66,43 @@ class SafeCheckpointHook(CheckpointHook):
                     self.file_backend.remove(path)
                 elif self.file_backend.isdir(path):
                     self.file_backend.rmtree(path)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        backups = self._back_up_best() if is_main_process() else {}
+        save = runner.save_checkpoint
+        runner.save_checkpoint = self._atomic(
+            save, getattr(self, 'last_ckpt', None))
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        except OSError:
+            for path, backup in backups.items():
+                if not osp.exists(path):
+                    os.replace(backup, path)
+            raise
+        finally:
+            runner.save_checkpoint = save
+            for backup in backups.values():
+                if osp.exists(backup):
+                    os.remove(backup)
+
+    def _back_up_best(self) -> dict:
+        """A second name (hard link) for each local best checkpoint, so
+        mmengine's removal before the new save keeps its data."""
+        paths = [getattr(self, 'best_ckpt_path', None)]
+        paths += list((getattr(self, 'best_ckpt_path_dict', None)
+                       or {}).values())
+        backups = {}
+        for path in paths:
+            if path and '://' not in str(path) and osp.isfile(path):
+                backup = f'{path}.prev'
+                try:
+                    if osp.exists(backup):
+                        os.remove(backup)
+                    os.link(path, backup)
+                except OSError:
+                    continue  # no hard links here: mmengine's behaviour
+                backups[path] = backup
+        return backups
 
     def _atomic(self, save, kept):
 
