@@ -3,6 +3,8 @@ _base_ = ['mmpretrain::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['gala_mm'], allow_failed_imports=False)
 custom_hooks = [
+    # one training per work dir (a second one stops, naming the first)
+    dict(type='WorkDirLockHook'),
     dict(type='ClassCountHook'),
     dict(type='GALAStatsHook', interval=1),
     # --resume is bit-identical with augmentation and persistent workers

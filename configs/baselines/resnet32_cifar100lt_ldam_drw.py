@@ -12,6 +12,7 @@ model = dict(
         loss=dict(type='LDAMLoss', num_classes=100, max_margin=0.5,
                   scale=30.0, beta=0.9999)))
 custom_hooks = [
+    dict(type='WorkDirLockHook'),
     dict(type='ClassCountHook'),
     dict(type='ExactResumeHook'),
     dict(type='DeferredReweightHook', start_epoch=160),

@@ -154,6 +154,7 @@ def _images(batches) -> dict:
     "dict(type='RepeatDataset', times=3, dataset=train_dataloader['dataset'])",
     "dict(type='ClassBalancedDataset', oversample_thr=0.5, "
     "dataset=train_dataloader['dataset'])",
+    "dict(type='ConcatDataset', datasets=[train_dataloader['dataset']] * 2)",
 ])
 def test_repeats_of_an_image_draw_their_own_augmentation(
         tiny_fmnist, tmp_path, wrapper):

@@ -21,6 +21,13 @@ def test_counts_of_wrapped_dataset_are_the_original(tiny_fmnist):
         ds.metainfo['class_counts']
     with pytest.raises(ValueError, match='num_classes=5'):
         dataset_class_counts(ds, num_classes=5)
+    # a ConcatDataset counts its parts together
+    from mmengine.dataset import ConcatDataset
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        both = ConcatDataset([cfg, dict(type='ClassBalancedDataset',
+                                        oversample_thr=0.5, dataset=cfg)])
+    assert dataset_class_counts(both).tolist() == [
+        2 * c for c in ds.metainfo['class_counts']]
 
 
 @pytest.mark.slow

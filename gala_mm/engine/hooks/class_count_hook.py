@@ -13,8 +13,14 @@ from ...utils import suggest_typos
 
 
 def dataset_class_counts(dataset, num_classes: Optional[int] = None):
-    """Training images per class of a (possibly wrapped) dataset."""
+    """Training images per class of a (possibly wrapped) dataset; a
+    ``ConcatDataset`` counts its parts together."""
     dataset = unwrap_dataset(dataset)
+    parts = getattr(dataset, 'datasets', None)
+    if parts is not None and not hasattr(dataset, 'get_gt_labels'):
+        counts = [dataset_class_counts(part, num_classes) for part in parts]
+        width = max(len(c) for c in counts)
+        return sum(np.pad(c, (0, width - len(c))) for c in counts)
     if not hasattr(dataset, 'get_gt_labels'):
         counts = dataset.metainfo.get('class_counts')
         if counts is None:
