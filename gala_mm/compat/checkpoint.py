@@ -114,6 +114,15 @@ class SafeNdarray(np.ndarray):
     def __reduce__(self):
         return np.asarray(self).view(np.ndarray).__reduce__()
 
+    # What a user computes from a loaded array is a plain ndarray / numpy
+    # scalar (json-serialisable, hashable), not this class.
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        array = np.asarray(array).view(np.ndarray)
+        return array[()] if return_scalar else array
+
+    def __getitem__(self, key):
+        return np.asarray(self)[key]
+
 
 def safe_numpy_reconstruct(cls: object, shape: object,
                            code: object) -> SafeNdarray:
@@ -207,6 +216,33 @@ def _is_legacy_torch_file(path: str) -> bool:
     return head[:1] == b'\x80' and LEGACY_MAGIC in head
 
 
+def _check_records(path: str, fix: str) -> None:
+    """Refuse records torch never writes before anything is allocated:
+    compressed ones (a few MB can inflate to GBs) and ones whose stated
+    size does not fit in the file (read from the central directory only)."""
+    size = osp.getsize(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            records = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise RuntimeError(f'Checkpoint {path!r} is corrupt ({e}). '
+                           f'{fix}') from None
+    for info in records:
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise RuntimeError(
+                f'Checkpoint {path!r} has a compressed record '
+                f'{info.filename!r} ({info.compress_size} bytes inflating '
+                f'to {info.file_size}): torch never writes one, so it was '
+                'crafted or rewritten by another tool; refused before '
+                'loading. Save it again with torch.save.')
+        if (info.file_size != info.compress_size
+                or info.header_offset + info.compress_size > size):
+            raise RuntimeError(
+                f'Checkpoint {path!r} is corrupt: record {info.filename!r} '
+                f'states {info.file_size} bytes, more than the file holds. '
+                f'{fix}')
+
+
 def check_checkpoint_file(path: str, verify_crc: bool = True,
                           missing_hint: str = 'check the path') -> None:
     """Fail early, with the fix, on a missing, truncated, bit-flipped or
@@ -236,6 +272,7 @@ def check_checkpoint_file(path: str, verify_crc: bool = True,
         raise RuntimeError(
             f'Checkpoint {path!r} is corrupt or truncated (not a complete '
             f'torch zip archive). {fix}')
+    _check_records(path, fix)
     if not verify_crc:
         return
     try:
