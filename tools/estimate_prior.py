@@ -19,8 +19,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
-                          validation_dataloader, write_checkpoint_with_prior)
+from gala_mm.apis import (check_prior_output, init_runner,  # noqa: E402
+                          predict_scores, validation_dataloader,
+                          write_checkpoint_with_prior)
 from mmengine.config import DictAction  # noqa: E402
 
 
@@ -39,6 +40,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    check_prior_output(args.checkpoint, args.out)  # before the evaluation
     runner = init_runner(args.config, args.checkpoint, args.cfg_options,
                          args.work_dir)
     scores, _ = predict_scores(

@@ -1,6 +1,7 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """Collect predictions of a checkpoint on a split, and sweep PRS's tau."""
 import copy
+import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -143,12 +144,26 @@ def parse_taus(spec: str) -> List[float]:
     return [float(x) for x in spec.split(',')]
 
 
+def check_prior_output(checkpoint: str, out: str) -> None:
+    """Before any evaluation: ``out`` is not the input checkpoint (also
+    through a link) and its folder exists and is writable."""
+    if osp.realpath(out) == osp.realpath(checkpoint):
+        raise ValueError(f'--out {out} is the input checkpoint '
+                         f'{checkpoint} (the same file): refusing to '
+                         'overwrite it; choose another --out.')
+    folder = osp.dirname(osp.abspath(out))
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'--out {out}: the folder {folder} does not '
+                                'exist; create it or choose another --out.')
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f'--out {out}: the folder {folder} is not '
+                              'writable; choose another --out.')
+
+
 def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
                                 out: str) -> None:
     """Copy a checkpoint with ``head.prs_prior`` set (no other change)."""
-    if osp.abspath(out) == osp.abspath(checkpoint):
-        raise ValueError('Refusing to overwrite the input checkpoint; '
-                         'choose another --out.')
+    check_prior_output(checkpoint, out)
     ckpt = torch.load(checkpoint, map_location='cpu')
     state = ckpt['state_dict']
     if 'head.prs_prior' not in state:
@@ -160,5 +175,6 @@ def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
 
 __all__ = [
     'init_runner', 'predict_scores', 'validation_dataloader', 'tau_sweep',
-    'best_tau', 'parse_taus', 'write_checkpoint_with_prior'
+    'best_tau', 'parse_taus', 'check_prior_output',
+    'write_checkpoint_with_prior'
 ]

@@ -111,3 +111,28 @@ def test_estimate_prior_then_rebalanced_test_and_inferencer(
             max(res['pred_scores']), abs=1e-6)
     logits_prior = np.log(plain['pred_scores']) - np.log(prior.numpy())
     assert rebal['pred_label'] == int(np.argmax(logits_prior))
+
+
+def test_prior_output_checked_before_the_evaluation(tmp_path):
+    """--out as a link to the input checkpoint, in a missing or read-only
+    folder: refused up front (before, the link rewrote the input)."""
+    import os
+    from gala_mm.apis import check_prior_output
+    ckpt = tmp_path / 'in.pth'
+    ckpt.write_bytes(b'x')
+    link = tmp_path / 'link.pth'
+    link.symlink_to(ckpt)
+    with pytest.raises(ValueError, match='is the input checkpoint'):
+        check_prior_output(str(ckpt), str(link))
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        check_prior_output(str(ckpt), str(tmp_path / 'no' / 'out.pth'))
+    locked = tmp_path / 'ro'
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # root can write anyway
+            with pytest.raises(PermissionError, match='not writable'):
+                check_prior_output(str(ckpt), str(locked / 'out.pth'))
+    finally:
+        locked.chmod(0o700)
+    check_prior_output(str(ckpt), str(tmp_path / 'out.pth'))

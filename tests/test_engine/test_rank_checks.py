@@ -74,3 +74,20 @@ def test_resume_drops_records_trained_again(tmp_path):
     epochs = [json.loads(x)['epoch'] for x in path.read_text().splitlines()]
     assert epochs == [1, 2]
     assert 'dropped 2 record(s)' in logs[0]
+
+
+def test_resume_with_a_truncated_last_record(tmp_path):
+    """A full disk cut the last append short: --resume drops it with a
+    warning instead of a raw JSONDecodeError."""
+    from types import SimpleNamespace
+    path = tmp_path / 'gala_stats.jsonl'
+    path.write_text(json.dumps(dict(epoch=1)) + '\n' +
+                    json.dumps(dict(epoch=2))[:7])
+    logs, warnings = [], []
+    runner = SimpleNamespace(
+        model=torch.nn.Linear(2, 2), train_dataloader=[0] * 5, epoch=1,
+        work_dir=str(tmp_path),
+        logger=SimpleNamespace(info=logs.append, warning=warnings.append))
+    GALAStatsHook().before_train(runner)
+    assert path.read_text() == json.dumps(dict(epoch=1)) + '\n'
+    assert '1 unreadable record(s)' in warnings[0]

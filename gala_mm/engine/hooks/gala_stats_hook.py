@@ -42,6 +42,15 @@ def summarize_log_theta(log_theta: np.ndarray,
     return out
 
 
+def _parse_record(line: str) -> Optional[dict]:
+    """One line of ``gala_stats.jsonl``; None if it is not a whole record."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def _state_checksum(model) -> torch.Tensor:
     """float64 ``[sum, sum of squares]`` over all parameters and buffers:
     equal on ranks that hold the same weights."""
@@ -123,8 +132,15 @@ class GALAStatsHook(Hook):
         if self.dump and is_main_process() and osp.isfile(path):
             with open(path) as f:
                 lines = [x for x in f if x.strip()]
-            keep = [x for x in lines
-                    if json.loads(x).get('epoch', 0) <= runner.epoch]
+            records = [_parse_record(x) for x in lines]
+            broken = sum(r is None for r in records)
+            if broken:
+                runner.logger.warning(
+                    f'GALAStatsHook: {broken} unreadable record(s) in {path} '
+                    '(a write cut short, e.g. by a full disk) are dropped.')
+            keep = [x if x.endswith('\n') else x + '\n'
+                    for x, r in zip(lines, records)
+                    if r is not None and r.get('epoch', 0) <= runner.epoch]
             if len(keep) < len(lines):
                 with open(path, 'w') as f:
                     f.writelines(keep)
