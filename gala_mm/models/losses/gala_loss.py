@@ -34,6 +34,11 @@ class _LazyFaultContext:
         if key == 'inf':
             return int(torch.isinf(self._score).sum())
         lab = self._label
+        if key == 'targets':
+            sums = lab.detach().sum(1)
+            return (f'rows summing to [{float(sums.min()):.4g}, '
+                    f'{float(sums.max()):.4g}], smallest entry '
+                    f'{float(lab.detach().min()):.4g}') if lab.numel() else []
         return f'[{int(lab.min())}, {int(lab.max())}]' if lab.numel() else []
 
 
@@ -188,6 +193,11 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
                 'and the loss\'s num_classes equal to the number of classes '
                 'of the dataset.')
         if label.dim() == 1:
+            if label.is_floating_point() or label.dtype == torch.bool:
+                raise TypeError(
+                    f'GALALoss: hard labels must be class indices (an '
+                    f'integer tensor), got {label.dtype}: pass label.long(), '
+                    f'or soft targets of shape (N, {self.num_classes}).')
             if label.size(0) != cls_score.size(0):
                 raise ValueError(f'GALALoss: {label.size(0)} labels for '
                                  f'{cls_score.size(0)} samples.')
@@ -202,35 +212,54 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
 
     def _fault_flags(self, sample_loss: torch.Tensor,
                      label: torch.Tensor) -> torch.Tensor:
-        """``(3,)`` device flags: a non-finite per-sample loss (a NaN or
+        """``(5,)`` device flags: a non-finite per-sample loss (a NaN or
         +Inf logit makes its row's loss non-finite), a label outside
-        ``[0, C)``, a finite but huge loss (> ``HUGE_LOSS``). Computed
-        without reading them on the host."""
+        ``[0, C)``, a finite but huge loss (> ``HUGE_LOSS``), soft targets
+        that are not distributions (an entry < 0 or not finite, a row not
+        summing to 1), an empty batch. Computed without reading them on the
+        host."""
         finite = torch.isfinite(sample_loss)
         nonfinite = ~finite.all()
         huge = (sample_loss.abs() > self.HUGE_LOSS).logical_and(finite).any()
+        no = torch.zeros((), dtype=torch.bool, device=nonfinite.device)
+        bad_label = bad_target = no
         if label.dim() == 1 and label.numel():
             bad_label = ((label < 0) | (label >= self.num_classes)).any()
-        else:
-            bad_label = torch.zeros((), dtype=torch.bool,
-                                    device=sample_loss.device)
-        return torch.stack(
-            [nonfinite, bad_label.to(nonfinite.device), huge])
+        elif label.dim() == 2 and label.numel():
+            bad_target = ((label < 0) | ~torch.isfinite(label)).any() | (
+                (label.sum(1) - 1).abs() > 1e-3).any()
+        empty = no | (sample_loss.numel() == 0)
+        return torch.stack([
+            nonfinite, bad_label.to(nonfinite.device), huge,
+            bad_target.to(nonfinite.device), empty
+        ])
 
     def _raise_on_faults(self, faults: torch.Tensor,
                          context: Optional['_LazyFaultContext']) -> None:
         """Read the (reduced) flags once; raise the error that names the
         fix. The details are computed only on failure."""
-        n_nonfinite, n_bad_label, n_huge = faults.tolist()
+        n_nonfinite, n_bad_label, n_huge, n_bad_target, n_empty = \
+            faults.tolist()
         if n_huge and not (n_nonfinite or n_bad_label):
             self._warn_huge(context)
-        if not (n_nonfinite or n_bad_label):
+        if not (n_nonfinite or n_bad_label or n_bad_target or n_empty):
             return
         where = ''
         if is_distributed():
-            n = int(max(n_nonfinite, n_bad_label))
+            n = int(max(n_nonfinite, n_bad_label, n_bad_target, n_empty))
             where = f' on {n} of {get_world_size()} processes'
         ctx = context or _LazyFaultContext(None, None)
+        if n_empty:
+            raise ValueError(
+                f'GALALoss got an empty batch{where}: the statistics were '
+                'not updated. Check the sampler and the batch size (e.g. a '
+                'dataset smaller than the number of processes).')
+        if n_bad_target:
+            raise ValueError(
+                'GALALoss: soft targets must be finite, >= 0 and sum to 1 '
+                f'per row{where}; this process got {ctx["targets"]}. The '
+                'statistics were not updated: normalise the targets '
+                "(mmpretrain's batch augments and label smoothing do).")
         if n_bad_label:
             raise ValueError(
                 f'GALALoss: labels must lie in [0, {self.num_classes})'

@@ -289,6 +289,37 @@ def test_bad_label_clear_error_and_statistics_untouched():
         loss(torch.randn(4, 5), torch.tensor([-1, 1, 2, 3]))
 
 
+def test_float_hard_labels_name_the_fix():
+    with pytest.raises(TypeError, match=r'integer tensor\), got '
+                       r'torch.float32: pass label.long\(\)'):
+        GALALoss(5)(torch.randn(4, 5), torch.tensor([0., 1., 2., 3.]))
+
+
+@pytest.mark.parametrize('target,match', [
+    (torch.full((4, 5), 0.4), r'rows summing to \[2, 2\]'),  # sums to 2
+    (torch.tensor([[1.5, -0.5, 0, 0, 0]] * 4), r'smallest entry -0.5'),
+    (torch.tensor([[float('nan'), 1, 0, 0, 0]] * 4), r'sum to 1 per row'),
+])
+def test_soft_targets_that_are_not_distributions(target, match):
+    """Before: scaled the loss and θ silently, made θ negative (log NaN),
+    or reported a NaN target as '0 NaN logits'."""
+    loss = GALALoss(5).train()
+    loss(torch.randn(4, 5, requires_grad=True), torch.tensor([0, 1, 2, 3]))
+    theta, steps = loss.theta.clone(), int(loss.num_updates)
+    with pytest.raises(ValueError, match=match):
+        loss(torch.randn(4, 5, requires_grad=True), target)
+    assert torch.equal(theta, loss.theta)
+    assert int(loss.num_updates) == steps
+
+
+def test_empty_batch_is_refused_without_a_step():
+    loss = GALALoss(5).train()
+    with pytest.raises(ValueError, match='empty batch'):
+        loss(torch.randn(0, 5, requires_grad=True),
+             torch.zeros(0, dtype=torch.long))
+    assert int(loss.num_updates) == 0 and not loss.theta.any()
+
+
 def test_statistics_stay_float64_under_autocast():
     loss = GALALoss(6).train()
     logits = torch.randn(8, 6, requires_grad=True)
