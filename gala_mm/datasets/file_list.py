@@ -2,11 +2,13 @@
 """Datasets from ``<relative/path> <label>`` file lists (ImageNet-LT,
 Places-LT, iNaturalist 2018)."""
 import os.path as osp
+import posixpath
 import re
 from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.fileio import get_file_backend
+from mmengine.logging import MMLogger
 from mmpretrain.datasets import CustomDataset
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
@@ -19,14 +21,37 @@ class FileListError(ValueError):
     """A malformed line, a missing image or a label out of range."""
 
 
+#: How much of a bad line an error message quotes.
+QUOTE_CHARS = 120
+
+
+def _quote(line: str) -> str:
+    """A line for an error message, cut to ``QUOTE_CHARS``."""
+    if len(line) <= QUOTE_CHARS:
+        return repr(line)
+    return f'{line[:QUOTE_CHARS]!r}... ({len(line)} characters)'
+
+
+def _list_lines(ann_file: str, backend):
+    """The list's lines as bytes: streamed from a local file, read whole
+    from a remote one (mmengine's backends have no line reader)."""
+    if osp.isfile(ann_file):
+        with open(ann_file, 'rb') as f:
+            yield from f
+    else:
+        yield from backend.get(ann_file).splitlines()
+
+
 def parse_file_list(ann_file: str,
                     num_classes: int) -> List[Tuple[str, int]]:
     """Read and validate a ``<relative/path> <integer label>`` list.
 
     Blank lines are skipped and a UTF-8 byte-order mark is ignored. The
     path may contain spaces (the label is the last field); fields may be
-    separated by spaces or tabs. Read through mmengine's file backend, so
-    remote lists work as in ``CustomDataset``.
+    separated by spaces or tabs; it must stay inside ``data_prefix`` (no
+    leading ``/``, no ``..`` out of it). Repeated lines are kept (a list may
+    oversample on purpose) and counted in a warning. Read through mmengine's
+    file backend, so remote lists work as in ``CustomDataset``.
 
     Args:
         ann_file (str): The list file.
@@ -41,42 +66,64 @@ def parse_file_list(ann_file: str,
             f'File list {ann_file!r} not found: download the official split '
             'lists (see docs/datasets.md) or make them with '
             'tools/dataset_converters/.')
-    raw = backend.get(ann_file)
-    if raw.startswith(b'\xef\xbb\xbf'):  # a UTF-8 byte-order mark
-        raw = raw[3:]
-    samples = []
-    for lineno, line_bytes in enumerate(raw.splitlines(), start=1):
-        where = f'{ann_file}:{lineno}'
-        try:
-            line = line_bytes.decode('utf-8')
-        except UnicodeDecodeError as e:
-            raise FileListError(
-                f'{where}: not UTF-8 (byte 0x{line_bytes[e.start]:02x} at '
-                f'column {e.start + 1}): save the list as UTF-8, e.g. '
-                f'iconv -f latin1 -t utf-8.') from None
-        if not line.strip():
+    samples, seen, repeated = [], set(), 0
+    for lineno, line_bytes in enumerate(_list_lines(ann_file, backend),
+                                        start=1):
+        if lineno == 1 and line_bytes.startswith(b'\xef\xbb\xbf'):
+            line_bytes = line_bytes[3:]  # a UTF-8 byte-order mark
+        sample = _parse_line(line_bytes, f'{ann_file}:{lineno}', num_classes)
+        if sample is None:
             continue
-        parts = line.strip().rsplit(maxsplit=1)
-        if len(parts) != 2 or not re.fullmatch(r'-?[0-9]+', parts[1]):
-            raise FileListError(
-                f'{where}: expected "<relative/path> <integer label>" (label '
-                f'in ASCII digits), got {line.strip()!r}. Fix or regenerate '
-                'the list.')
-        if parts[0].startswith('/'):
-            raise FileListError(
-                f'{where}: {parts[0]!r} is an absolute path; the list holds '
-                'paths relative to data_prefix: remove the leading "/" (and '
-                'the folder part that data_prefix already gives).')
-        label = int(parts[1])
-        if not 0 <= label < num_classes:
-            raise FileListError(
-                f'{where}: label {label} is outside [0, {num_classes}); the '
-                'list does not match num_classes (wrong list or wrong '
-                'dataset type?).')
-        samples.append((parts[0], label))
+        if sample in seen:
+            repeated += 1
+        seen.add(sample)
+        samples.append(sample)
     if not samples:
         raise FileListError(f'{ann_file}: the file list is empty.')
+    if repeated:
+        MMLogger.get_current_instance().warning(
+            f'{ann_file}: {repeated} of {len(samples)} lines repeat an '
+            'earlier line (kept: those images count more than once, in '
+            'training and in the class counts).')
     return samples
+
+
+def _parse_line(line_bytes: bytes, where: str,
+                num_classes: int) -> Optional[Tuple[str, int]]:
+    """One ``<relative/path> <label>`` line; None for a blank one."""
+    try:
+        line = line_bytes.decode('utf-8').strip()
+    except UnicodeDecodeError as e:
+        raise FileListError(
+            f'{where}: not UTF-8 (byte 0x{line_bytes[e.start]:02x} at '
+            f'column {e.start + 1}): save the list as UTF-8, e.g. '
+            f'iconv -f latin1 -t utf-8.') from None
+    if not line:
+        return None
+    parts = line.rsplit(maxsplit=1)
+    if len(parts) != 2 or not re.fullmatch(r'-?[0-9]+', parts[1]):
+        raise FileListError(
+            f'{where}: expected "<relative/path> <integer label>" (label '
+            f'in ASCII digits), got {_quote(line)}. Fix or regenerate the '
+            'list.')
+    path = parts[0]
+    if path.startswith('/'):
+        raise FileListError(
+            f'{where}: {_quote(path)} is an absolute path; the list holds '
+            'paths relative to data_prefix: remove the leading "/" (and '
+            'the folder part that data_prefix already gives).')
+    if posixpath.normpath(path.replace('\\', '/')).split('/')[0] == '..':
+        raise FileListError(
+            f'{where}: {_quote(path)} leaves data_prefix (".." above it); '
+            'the list holds paths inside data_prefix: fix the list or set '
+            'data_prefix to the folder that holds the images.')
+    label = int(parts[1])
+    if not 0 <= label < num_classes:
+        raise FileListError(
+            f'{where}: label {label} is outside [0, {num_classes}); the '
+            'list does not match num_classes (wrong list or wrong '
+            'dataset type?).')
+    return path, label
 
 
 @DATASETS.register_module()

@@ -61,6 +61,10 @@ def test_paths_with_spaces_and_tabs(tmp_path):
     ('img.jpg \u0663', r'l.txt:2: expected .*ASCII digits'),  # Arabic 3
     ('img.jpg \u00b3', r'l.txt:2: expected .*ASCII digits'),  # superscript
     ('/abs/img.jpg 1', r'l.txt:2: .*absolute path.*leading "/"'),
+    ('../../../../etc/hostname 1', r'l.txt:2: .*leaves data_prefix'),
+    ('a/../../b.jpg 1', r'l.txt:2: .*leaves data_prefix'),
+    ('x' * 10**6 + ' cat', r"l.txt:2: expected .*got 'x{120}'\.\.\. "
+     r'\(1000004 characters\)\. Fix'),
 ])
 def test_malformed_lines(tmp_path, line, match):
     write_list(tmp_path / 'l.txt', ['ok.jpg 0', line])
@@ -104,3 +108,18 @@ def test_bom_is_ignored_and_latin1_named(tmp_path):
                        match=r'latin.txt:2: not UTF-8 \(byte 0xe9 at column '
                        r'4\).*iconv'):
         parse_file_list(str(tmp_path / 'latin.txt'), 2)
+
+
+def test_inner_dot_dot_and_repeats_are_counted(tmp_path):
+    from mmengine.logging import MMLogger
+    write_list(tmp_path / 'l.txt', ['a/../b.jpg 0', 'c.jpg 1', 'c.jpg 1',
+                                    'c.jpg 1', 'd.jpg 2'])
+    logger = MMLogger.get_instance('file_list_test')
+    records = []
+    logger.warning = records.append
+    samples = parse_file_list(str(tmp_path / 'l.txt'), 4)
+    assert [s[0] for s in samples] == ['a/../b.jpg', 'c.jpg', 'c.jpg',
+                                       'c.jpg', 'd.jpg']
+    assert records == [f'{tmp_path}/l.txt: 2 of 5 lines repeat an earlier '
+                       'line (kept: those images count more than once, in '
+                       'training and in the class counts).']
