@@ -1,5 +1,5 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-from .amp import AnyDeviceAmpOptimWrapper
+from .amp import AnyDeviceAmpOptimWrapper, cpu_has_native_bf16
 from .checkpoint import (check_checkpoint_file, check_work_dir_writable,
                          convert_trusted_checkpoint,
                          is_intact_checkpoint, resume_checkpoint,
@@ -7,7 +7,8 @@ from .checkpoint import (check_checkpoint_file, check_work_dir_writable,
 from .dist import setup_cpu_distributed
 
 __all__ = [
-    'AnyDeviceAmpOptimWrapper', 'check_checkpoint_file',
+    'AnyDeviceAmpOptimWrapper', 'cpu_has_native_bf16',
+    'check_checkpoint_file',
     'check_work_dir_writable',
     'convert_trusted_checkpoint', 'is_intact_checkpoint',
     'resume_checkpoint',

@@ -36,6 +36,7 @@ from mmengine.hooks import Hook  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
+from gala_mm.compat import cpu_has_native_bf16  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 
@@ -203,6 +204,10 @@ def main(argv=None):
           f'median of {repeats} paired repeats')
     results = {}
     for amp in (False, True):
+        if amp and args.device == 'cpu' and not cpu_has_native_bf16():
+            print('bf16: skipped (this CPU has no native bfloat16, no AMX / '
+                  'AVX512-BF16: emulated bf16 is ~40x slower than fp32)')
+            continue
         runs = dict(runner=[], plain=[])
         for _ in range(repeats):  # alternate, so noise hits both
             runs['plain'].append(
