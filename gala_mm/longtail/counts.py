@@ -74,7 +74,15 @@ def class_prior(counts: Counts) -> torch.Tensor:
     """
     counts = torch.as_tensor(np.asarray(counts), dtype=torch.float64)
     counts = counts.flatten()
-    if not torch.isfinite(counts).all() or (counts <= 0).any():
-        raise ValueError('A class prior needs finite values > 0 for every '
-                         'class.')
+    bad = (~torch.isfinite(counts) | (counts <= 0)).nonzero().flatten()
+    if bad.numel():
+        shown = ', '.join(f'{int(c)}: {float(counts[c]):.3g}'
+                          for c in bad[:10])
+        raise ValueError(
+            f'A class prior needs finite values > 0 for every class; '
+            f'{bad.numel()} class(es) have none ({shown}'
+            f'{", ..." if bad.numel() > 10 else ""}). A prior estimated '
+            'from predictions is 0 for a class the model never gives any '
+            'probability (it collapsed for that class): train longer, or '
+            'use counts.')
     return counts / counts.sum()

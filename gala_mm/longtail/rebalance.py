@@ -7,6 +7,8 @@ distribution ``s`` over the evaluation set:
 logit adjustment (Menon et al.) is the same rule with the training class
 frequencies as the prior.
 """
+import warnings
+
 import torch
 
 from .counts import Counts, check_tau, class_prior
@@ -72,7 +74,26 @@ def prs_predict(scores: torch.Tensor, tau: float) -> torch.Tensor:
         torch.Tensor: Predicted labels, shape ``(N,)``.
     """
     prior = mean_class_distribution(scores)
+    _warn_if_never_predicted(prior, tau)
     return rebalance(scores, prior, tau).argmax(dim=1)
+
+
+#: Below this mean predicted probability a class counts as never predicted
+#: (a float32 softmax underflows to it).
+NEVER_PREDICTED = 1e-30
+
+
+def _warn_if_never_predicted(prior: torch.Tensor, tau: float) -> None:
+    """PRS divides by ``s_j^tau``: a class the model never predicts
+    (``s_j`` ~ 0) can take every prediction once tau is large enough."""
+    never = (prior < NEVER_PREDICTED).nonzero().flatten().tolist()
+    if never and tau > 0:
+        warnings.warn(
+            f'PRS (tau={tau:g}): the model gives class(es) {never[:10]} a '
+            'mean predicted probability of ~0 over the evaluation set; '
+            'dividing by it can send many predictions to these classes. '
+            'Choose tau on a validation split and look at the per-class '
+            'accuracy.', stacklevel=3)
 
 
 def la_predict(scores: torch.Tensor, class_counts: Counts,
