@@ -33,4 +33,3 @@ def test_transductive_prs_warns_on_a_never_predicted_class():
         warnings.simplefilter('error')
         prs_predict(torch.softmax(torch.randn(50, 4), 1), 2.0)
         prs_predict(scores, 0.0)  # tau 0: plain argmax, nothing to say
-
