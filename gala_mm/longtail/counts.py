@@ -43,7 +43,14 @@ def check_class_counts(counts: Counts,
     Returns:
         torch.Tensor: The counts as float64, shape ``(num_classes,)``.
     """
-    counts = torch.as_tensor(np.asarray(counts), dtype=torch.float64)
+    array = np.asarray(counts)
+    if array.dtype.kind not in 'iuf':
+        first = repr(str(array.flat[0])) if array.size else '-'
+        raise ValueError(
+            f'{owner}: class counts must be numbers, got {array.dtype} '
+            f'values (e.g. {first}): write them as integers, without '
+            'quotes.')
+    counts = torch.as_tensor(array, dtype=torch.float64)
     if counts.dim() != 1 or counts.numel() != num_classes:
         raise ValueError(
             f'{owner}: got counts for {counts.numel()} classes but '

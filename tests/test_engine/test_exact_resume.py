@@ -242,3 +242,17 @@ def test_augmentation_actually_varies(tiny_fmnist, tmp_path):
     hook.seeded.epoch.value = 0
     again = np.stack([dataset[i]['inputs'].numpy() for i in range(8)])
     assert np.array_equal(views[0], again)
+
+
+def test_resume_from_weights_only_names_load_from():
+    """A plain state_dict (e.g. a published model) has no 'meta': one error
+    naming load_from instead of mmengine's KeyError: 'meta'."""
+    from types import SimpleNamespace
+    from gala_mm.engine.hooks import ExactResumeHook
+    with pytest.raises(ValueError, match=r"no 'meta'.*cannot be resumed.*"
+                       'load_from=CHECKPOINT'):
+        ExactResumeHook().after_load_checkpoint(
+            SimpleNamespace(_resume=True), {'state_dict': {}})
+    # load_from (no resume) takes weights only, as before
+    ExactResumeHook().after_load_checkpoint(
+        SimpleNamespace(_resume=False), {'state_dict': {}})

@@ -33,3 +33,14 @@ def test_transductive_prs_warns_on_a_never_predicted_class():
         warnings.simplefilter('error')
         prs_predict(torch.softmax(torch.randn(50, 4), 1), 2.0)
         prs_predict(scores, 0.0)  # tau 0: plain argmax, nothing to say
+
+
+@pytest.mark.parametrize('counts,match', [
+    (['12', '6', '3'], r"numbers, got <U2 values \(e.g. '12'\): write them "
+     'as integers'),
+    ([], 'got counts for 0 classes but num_classes=3'),
+])
+def test_class_counts_that_are_not_numbers(counts, match):
+    from gala_mm.longtail import check_class_counts
+    with pytest.raises(ValueError, match=match):
+        check_class_counts(counts, 3, 'test')

@@ -221,7 +221,14 @@ class ExactResumeHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if not getattr(runner, '_resume', False):
             return  # load_from: a new run keeps its own randomness
-        meta = checkpoint.get('meta') or {}
+        if 'meta' not in checkpoint:
+            raise ValueError(
+                "ExactResumeHook: the checkpoint has no 'meta' (epoch, "
+                'iteration, random state): it holds weights only (a plain '
+                'state_dict, e.g. a published model), so it cannot be '
+                'resumed. Start a new run from its weights: --cfg-options '
+                'load_from=CHECKPOINT (without --resume).')
+        meta = checkpoint['meta'] or {}
         state = meta.get('rng_state')
         if state is None:
             runner.logger.warning(
