@@ -216,18 +216,12 @@ def _is_legacy_torch_file(path: str) -> bool:
     return head[:1] == b'\x80' and LEGACY_MAGIC in head
 
 
-def _check_records(path: str, fix: str) -> None:
+def _check_records(archive: zipfile.ZipFile, path: str, fix: str) -> None:
     """Refuse records torch never writes before anything is allocated:
     compressed ones (a few MB can inflate to GBs) and ones whose stated
     size does not fit in the file (read from the central directory only)."""
     size = osp.getsize(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            records = archive.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-        raise RuntimeError(f'Checkpoint {path!r} is corrupt ({e}). '
-                           f'{fix}') from None
-    for info in records:
+    for info in archive.infolist():
         if info.compress_type != zipfile.ZIP_STORED:
             raise RuntimeError(
                 f'Checkpoint {path!r} has a compressed record '
@@ -272,12 +266,10 @@ def check_checkpoint_file(path: str, verify_crc: bool = True,
         raise RuntimeError(
             f'Checkpoint {path!r} is corrupt or truncated (not a complete '
             f'torch zip archive). {fix}')
-    _check_records(path, fix)
-    if not verify_crc:
-        return
     try:
         with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
+            _check_records(archive, path, fix)
+            bad = archive.testzip() if verify_crc else None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
         raise RuntimeError(f'Checkpoint {path!r} is corrupt ({e}). '
                            f'{fix}') from None
