@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 import gala_mm  # noqa: F401
 from gala_mm.compat import is_intact_checkpoint, resume_checkpoint
+from gala_mm.engine.hooks.work_dir_lock_hook import release_work_dir
 
 from ..conftest import REPO, run_tool, tiny_config
 
@@ -85,6 +86,7 @@ def test_kill_during_save_with_max_keep_1_keeps_the_old_one(
     with pytest.raises(Killed):
         runner.train()
     wd = tmp_path / 'wd'
+    release_work_dir(str(wd))  # what the kernel does when SIGKILL ends us
     assert is_intact_checkpoint(str(wd / 'epoch_1.pth'))  # not deleted
     assert not (wd / 'epoch_2.pth').exists()
     ckpt, warning = resume_checkpoint(str(wd))

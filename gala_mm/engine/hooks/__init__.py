@@ -5,12 +5,12 @@ from .drw_hook import DeferredReweightHook
 from .exact_resume_hook import ExactResumeHook, SeededDataset, sample_seed
 from .gala_stats_hook import GALAStatsHook, gala_losses, summarize_log_theta
 from .safe_checkpoint_hook import SafeCheckpointHook
-from .work_dir_lock_hook import WorkDirLockHook
+from .work_dir_lock_hook import WorkDirLockHook, release_work_dir
 
 __all__ = [
     'ClassCountHook', 'DeferredReweightHook', 'GALAStatsHook',
     'SafeCheckpointHook', 'WorkDirLockHook', 'ExactResumeHook',
-    'SeededDataset', 'sample_seed',
+    'SeededDataset', 'sample_seed', 'release_work_dir',
     'dataset_class_counts', 'unwrap_dataset', 'unwrap_model', 'gala_losses',
     'summarize_log_theta', 'shot_thresholds'
 ]

@@ -69,7 +69,9 @@ class WorkDirLockHook(Hook):
     Test runs (``tools/test.py``) are not held back. The lock is released
     when the run ends, or by the kernel when the process dies.
 
-    In a distributed run the main process holds it for all ranks.
+    In a distributed run the main process holds it for all ranks. A run
+    that fails inside a long-lived process (a notebook) keeps the work dir
+    until that process exits, or until :func:`release_work_dir`.
     """
     priority = 'HIGHEST'
 
