@@ -77,14 +77,23 @@ def test_failed_training_is_recorded(bench, tmp_path):
 
 
 @pytest.mark.skipif(not osp.isdir('/proc'), reason='Linux /proc')
-def test_tree_cpu_counts_the_workers(bench):
-    # the parent sleeps, its child (a dataloader worker) works
+def test_tree_cpu_counts_the_workers(bench, tmp_path):
+    # the parent sleeps, its child (a dataloader worker) works; the child
+    # says when it has used 1 s of CPU (however long that takes here)
+    flag = tmp_path / 'one_cpu_second'
+    child = ('import time\nt = time.process_time()\n'
+             'while time.process_time() - t < 1.05: pass\n'
+             f'open({str(flag)!r}, "w").close()\n'
+             'while time.process_time() - t < 60: pass\n')
     code = ('import subprocess, sys, time\n'
-            f'subprocess.Popen([sys.executable, "-c", {BUSY.format(s=30)!r}])'
-            '\ntime.sleep(60)\n')
+            f'subprocess.Popen([sys.executable, "-c", {child!r}])'
+            '\ntime.sleep(600)\n')
     proc = subprocess.Popen([sys.executable, '-c', code])
     try:
-        time.sleep(2.5)
+        deadline = time.time() + 300
+        while not flag.exists():
+            assert time.time() < deadline and proc.poll() is None
+            time.sleep(0.1)
         cpu = bench.tree_cpu_seconds(proc.pid)
         assert cpu is not None and cpu >= 1.0
     finally:
@@ -118,14 +127,25 @@ def test_sigkill_keeps_the_time_so_far(tmp_path):
     tracker = subprocess.Popen([sys.executable, str(script)],
                                stdout=subprocess.PIPE, text=True)
     child = int(tracker.stdout.readline())
-    try:
-        time.sleep(2.0)
+
+    def segment():
+        try:
+            with open(path) as f:
+                return json.load(f)['segments'][0]
+        except (OSError, ValueError, KeyError, IndexError):
+            return None  # not written yet (or mid-replace)
+
+    try:  # until the ledger has recorded some work, however slow that is
+        deadline = time.time() + 300
+        while not ((segment() or {}).get('cpu', 0) >= 0.5
+                   and segment()['wall'] >= 1.0):
+            assert time.time() < deadline and tracker.poll() is None
+            time.sleep(0.1)
         tracker.send_signal(signal.SIGKILL)
         tracker.wait()
     finally:
         os.kill(child, signal.SIGKILL)
-    with open(path) as f:
-        seg = json.load(f)['segments'][0]
+    seg = segment()
     assert seg['wall'] >= 1.0 and seg['cpu'] >= 0.5 and not seg['resumed']
 
 
