@@ -29,6 +29,7 @@ def other_process_holds(work_dir) -> subprocess.CompletedProcess:
                           env=dict(os.environ, PYTHONPATH=REPO))
 
 
+@pytest.mark.slow  # a second interpreter
 def test_second_holder_is_refused_with_the_first_named(tmp_path):
     hold_work_dir(str(tmp_path))
     try:
