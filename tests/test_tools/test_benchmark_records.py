@@ -76,6 +76,7 @@ def test_failed_training_is_recorded(bench, tmp_path):
     assert bench.TimeLedger(path).totals()['segments'] == 1
 
 
+@pytest.mark.slow  # starts interpreters
 @pytest.mark.skipif(not osp.isdir('/proc'), reason='Linux /proc')
 def test_tree_cpu_counts_the_workers(bench, tmp_path):
     # the parent sleeps, its child (a dataloader worker) works; the child
@@ -110,6 +111,7 @@ def _children(pid: int):
     return [int(p) for p in out.split()]
 
 
+@pytest.mark.slow  # starts interpreters
 def test_sigkill_keeps_the_time_so_far(tmp_path):
     """The session ends with SIGKILL: the ledger keeps what was measured
     up to its last write (``period`` seconds at most are lost)."""
@@ -497,6 +499,7 @@ def test_a_result_lacking_a_rule_of_its_rows_is_evaluated_again(bench):
         dict(method='gala', prs=grid[:1], **thr), taus)
 
 
+@pytest.mark.slow  # starts interpreters
 def test_one_run_one_process(bench, tmp_path):
     """A second benchmark process on a run being trained is one error
     naming the first; the lock goes with its holder, even on SIGKILL, and
@@ -548,6 +551,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # starts interpreters
 @pytest.mark.skipif(not osp.isdir('/proc/self'), reason='needs Linux /proc')
 def test_killing_the_benchmark_stops_its_workers_and_trainings(tmp_path):
     """``kill -9`` of the benchmark process: its pool worker and the
