@@ -37,7 +37,8 @@ def _list_lines(ann_file: str, backend):
     from a remote one (mmengine's backends have no line reader)."""
     if osp.isfile(ann_file):
         with open(ann_file, 'rb') as f:
-            yield from f
+            for chunk in f:  # split as bytes.splitlines does (\r too)
+                yield from chunk.splitlines()
     else:
         yield from backend.get(ann_file).splitlines()
 

@@ -123,3 +123,10 @@ def test_inner_dot_dot_and_repeats_are_counted(tmp_path):
     assert records == [f'{tmp_path}/l.txt: 2 of 5 lines repeat an earlier '
                        'line (kept: those images count more than once, in '
                        'training and in the class counts).']
+
+
+def test_carriage_return_line_ends(tmp_path):
+    """\\r\\n and bare \\r end lines, as when the whole list was read."""
+    (tmp_path / 'l.txt').write_bytes(b'a.jpg 0\r\nb.jpg 1\rc.jpg 2\n\nd.jpg 3')
+    assert parse_file_list(str(tmp_path / 'l.txt'), 4) == [
+        ('a.jpg', 0), ('b.jpg', 1), ('c.jpg', 2), ('d.jpg', 3)]
