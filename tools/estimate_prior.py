@@ -22,6 +22,7 @@ import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (check_prior_output, init_runner,  # noqa: E402
                           predict_scores, validation_dataloader,
                           write_checkpoint_with_prior)
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 
@@ -39,6 +40,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     check_prior_output(args.checkpoint, args.out)  # before the evaluation
     runner = init_runner(args.config, args.checkpoint, args.cfg_options,

@@ -7,10 +7,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
-from gala_mm.apis.mmpretrain_tools import (mmpretrain_tool,  # noqa: E402
-                                           parse_with)
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
                             setup_cpu_distributed)
+from gala_mm.utils import (ignore_known_warnings,  # noqa: E402
+                           mmpretrain_tool, parse_with)
 from mmengine.config import Config  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
@@ -31,6 +31,7 @@ def merge_args(cfg: Config, args) -> Config:
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     if args.out is None and args.out_item is not None:
         raise ValueError('Please use `--out` argument to specify the '

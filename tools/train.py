@@ -8,11 +8,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
-from gala_mm.apis.mmpretrain_tools import (mmpretrain_tool,  # noqa: E402
-                                           parse_with)
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
                             check_work_dir_writable, resume_checkpoint,
                             setup_cpu_distributed)
+from gala_mm.utils import (ignore_known_warnings,  # noqa: E402
+                           mmpretrain_tool, parse_with)
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -64,6 +64,7 @@ def resolve_resume(cfg: Config, args) -> None:
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)

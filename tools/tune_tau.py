@@ -22,6 +22,7 @@ import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (best_tau, init_runner, parse_taus,  # noqa: E402
                           predict_scores, tau_at_grid_top, tau_sweep,
                           validation_dataloader)
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 
@@ -40,6 +41,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> dict:
+    ignore_known_warnings()
     args = parse_args(argv)
     runner = init_runner(args.config, args.checkpoint, args.cfg_options,
                          args.work_dir)

@@ -2,6 +2,7 @@
 """gala-mm's configs in mmpretrain's model zoo (``list_models``,
 ``get_model``, ``inference_model``, ``ImageClassificationInferencer``)."""
 import os.path as osp
+import warnings
 
 from mmpretrain.apis import ModelHub
 
@@ -16,20 +17,21 @@ def model_index_path() -> str:
 
 
 def register_models() -> None:
-    """Add gala-mm's models to mmpretrain's ``ModelHub`` (once).
-
-    Raises:
-        FileNotFoundError: The package was installed without its configs.
-    """
+    """Add gala-mm's models to mmpretrain's ``ModelHub`` (once). Warns, and
+    registers nothing, when the package was installed without its configs
+    (the registries still work; only the names are missing)."""
     global _registered
     if _registered:
         return
     path = model_index_path()
     if not osp.isfile(path):
-        raise FileNotFoundError(
+        warnings.warn(
             f'{path} is missing: gala-mm was installed without its configs '
-            'and model index. Reinstall it with pip from the source tree '
-            "or the wheel ('pip install .', 'pip install gala_mm-*.whl').")
+            'and model index, so get_model / list_models do not know its '
+            'names. Reinstall it with pip from the source tree or the wheel '
+            "('pip install .', 'pip install gala_mm-*.whl').",
+            stacklevel=2)
+        return
     ModelHub.register_model_index(path, config_prefix=MIM_ROOT)
     _registered = True
 

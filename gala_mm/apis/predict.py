@@ -9,6 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner, TestLoop
 
+from ..compat import check_checkpoint_file, load_checkpoint_file
 from ..longtail import class_prior, prs_predict, shot_groups, summarize
 
 
@@ -28,7 +29,6 @@ def init_runner(config: str,
     Returns:
         Runner: ``runner.model`` holds the checkpoint's weights.
     """
-    from ..compat import check_checkpoint_file
     check_checkpoint_file(checkpoint)
     cfg = Config.fromfile(config)
     if cfg_options:
@@ -164,7 +164,7 @@ def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
                                 out: str) -> None:
     """Copy a checkpoint with ``head.prs_prior`` set (no other change)."""
     check_prior_output(checkpoint, out)
-    ckpt = torch.load(checkpoint, map_location='cpu')
+    ckpt = load_checkpoint_file(checkpoint)
     state = ckpt['state_dict']
     if 'head.prs_prior' not in state:
         raise KeyError('The checkpoint has no head.prs_prior: it was not '

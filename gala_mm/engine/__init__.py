@@ -1,2 +1,3 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .hooks import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403

@@ -10,24 +10,24 @@ Counts = Union[Sequence[int], np.ndarray, torch.Tensor]
 
 
 def check_tau(tau: float, name: str = 'tau') -> float:
-    """Validate a re-balancing strength: a finite number >= 0 (0 = off).
+    """Validate a strength (PRS / LA ``tau``, GALA's ``lambda``): a finite
+    number >= 0, where 0 turns the term off.
 
     Args:
-        tau (float): The value to check.
+        tau (float): The value to check (not a bool).
         name (str): How the value is called in the error.
 
     Returns:
         float: ``tau`` as a float.
     """
     try:
-        tau = float(tau)
+        value = math.nan if isinstance(tau, bool) else float(tau)
     except (TypeError, ValueError):
-        raise ValueError(f'{name}={tau!r} must be a number >= 0 '
-                         '(0 turns re-balancing off).') from None
-    if not math.isfinite(tau) or tau < 0:
-        raise ValueError(f'{name}={tau} must be a finite number >= 0 '
-                         '(0 turns re-balancing off).')
-    return tau
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f'{name}={tau!r} must be a finite number >= 0 '
+                         '(0 turns it off).')
+    return value
 
 
 def check_class_counts(counts: Counts,

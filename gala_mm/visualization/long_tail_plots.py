@@ -2,14 +2,11 @@
 """Figures a long-tail researcher looks at after training."""
 from typing import Dict, List, Optional, Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from ..longtail import ShotGroups  # noqa: E402
+from ..longtail import ShotGroups
 
 GROUP_COLORS = dict(many='#dbe9f6', medium='#fdf0d5', few='#f9dcdc')
 
@@ -69,7 +66,8 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
     bins = _bins(order, max_points, bin_from)
     edges = np.cumsum([0] + [len(b) for b in bins])[:-1].tolist()
     x = np.arange(len(bins))
-    fig, ax = plt.subplots(figsize=(11, 4.8))
+    fig = Figure(figsize=(11, 4.8))
+    ax = fig.subplots()
     _shade_groups(ax, counts[order], many_thr, few_thr, edges)
     for label, acc in runs.items():
         acc = np.asarray(acc, dtype=float)
@@ -131,7 +129,8 @@ def plot_gala_statistics(records: List[dict],
     if epochs is None:
         epochs = sorted({all_epochs[0], all_epochs[len(all_epochs) // 2],
                          all_epochs[-1]})
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig = Figure(figsize=(12, 4.5))
+    left, right = fig.subplots(1, 2)
     for ep in epochs:
         if ep not in by_epoch:
             raise ValueError(f'epoch {ep} not recorded; have {all_epochs}.')
@@ -163,7 +162,8 @@ def plot_class_histogram(class_counts: Sequence[int],
     """Sorted training-image counts (log scale) with shot bands."""
     counts = np.asarray(class_counts)
     order = np.argsort(-counts, kind='stable')
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
     _shade_groups(ax, counts[order], many_thr, few_thr,
                   list(range(len(counts))))
     ax.bar(np.arange(len(counts)), counts[order], width=1.0,

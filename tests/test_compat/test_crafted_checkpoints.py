@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from gala_mm.compat import check_checkpoint_file, convert_trusted_checkpoint
+from gala_mm.compat import (check_checkpoint_file, convert_trusted_checkpoint,
+                            load_checkpoint_file)
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -23,10 +24,11 @@ try:  # numpy >= 2
 except ImportError:  # pragma: no cover
     from numpy.core.multiarray import _reconstruct, scalar
 
-LOAD = ('import sys, torch, gala_mm\n'
-        'from gala_mm.compat import check_checkpoint_file\n'
-        'check_checkpoint_file(sys.argv[1])\n'
-        'ckpt = torch.load(sys.argv[1], map_location="cpu")\n'
+# The plugin's one load path: integrity check, then mmengine's
+# CheckpointLoader with the scoped allow-list.
+LOAD = ('import sys, gala_mm\n'
+        'from gala_mm.compat import load_checkpoint_file\n'
+        'ckpt = load_checkpoint_file(sys.argv[1])\n'
         'print("LOADED", repr(ckpt)[:200])\n')
 
 
@@ -132,7 +134,7 @@ def test_plain_numpy_and_mmengine_state_still_load(tmp_path):
                               c=np.bool_(True), z=np.complex64(1j))), path)
     code, out = load_in_subprocess(path)
     assert code == 0 and 'LOADED' in out, out[-2000:]
-    ckpt = torch.load(path)
+    ckpt = load_checkpoint_file(str(path))
     assert ckpt['meta']['a'].tolist() == [0.0, 1.0, 2.0, 3.0]
     assert ckpt['meta']['seed'] == 3
     # re-saved as plain numpy (loadable without gala_mm's stand-ins' names)
@@ -160,14 +162,15 @@ def test_truncated_bitflipped_and_legacy_files(tmp_path):
     torch.save(dict(w=torch.ones(2)), legacy,
                _use_new_zipfile_serialization=False)
     check_checkpoint_file(str(legacy))  # valid, just old
-    assert torch.equal(torch.load(legacy)['w'], torch.ones(2))
+    loaded = load_checkpoint_file(str(legacy))
+    assert torch.equal(loaded['w'], torch.ones(2))
 
 
 def test_trusted_escape_hatch(tmp_path):
     src, dst = tmp_path / 'trusted.pth', tmp_path / 'plain.pth'
     torch.save(meta_with(np.array([5, 3, 1], dtype=object)), src)
     with pytest.raises(pickle.UnpicklingError):
-        torch.load(src)
+        load_checkpoint_file(str(src))
     convert_trusted_checkpoint(str(src), str(dst))
-    assert torch.load(dst)['meta']['dataset_meta']['class_counts'] == [
-        5, 3, 1]
+    meta = load_checkpoint_file(str(dst))['meta']
+    assert meta['dataset_meta']['class_counts'] == [5, 3, 1]

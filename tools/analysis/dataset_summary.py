@@ -23,6 +23,7 @@ import gala_mm  # noqa: E402,F401
 from gala_mm.engine import dataset_class_counts, unwrap_dataset  # noqa
 from gala_mm.longtail import shot_groups  # noqa: E402
 from gala_mm.visualization import plot_class_histogram  # noqa: E402
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -66,6 +67,7 @@ def summary_table(counts, names, many_thr, few_thr, max_rows) -> str:
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     from mmpretrain.registry import DATASETS
     cfg = Config.fromfile(args.config)

@@ -22,9 +22,11 @@ import mmengine  # noqa: E402
 import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
+from gala_mm.compat import load_checkpoint_file  # noqa: E402
 from gala_mm.longtail import per_class_accuracy, prs_predict  # noqa: E402
 from gala_mm.models.heads import raw_pred_score  # noqa: E402
 from gala_mm.visualization import plot_per_class_accuracy  # noqa: E402
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -70,7 +72,7 @@ def run_meta(args) -> dict:
     the config)."""
     meta = {}
     if args.checkpoint:
-        ckpt_meta = torch.load(args.checkpoint, map_location='cpu')['meta']
+        ckpt_meta = load_checkpoint_file(args.checkpoint)['meta']
         meta = dict(ckpt_meta.get('dataset_meta') or {})
     if args.config:
         from mmengine.config import Config
@@ -90,7 +92,7 @@ def class_counts_from(args):
         with open(args.class_counts) as f:
             return json.load(f)
     if args.checkpoint:
-        meta = torch.load(args.checkpoint, map_location='cpu')['meta']
+        meta = load_checkpoint_file(args.checkpoint)['meta']
         counts = (meta.get('dataset_meta') or {}).get('class_counts')
         if counts is None:
             raise ValueError(f'{args.checkpoint} has no dataset_meta.'
@@ -120,6 +122,7 @@ def runs_of(path: str, label: str, tau: float, num_classes: int) -> dict:
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     counts = class_counts_from(args)
     runs = runs_of(args.pred, args.label, args.prs_tau, len(counts))

@@ -20,6 +20,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 
 def count_syncs(loss_cfg: dict, device: torch.device) -> int:
@@ -63,6 +64,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     if not torch.cuda.is_available():
         print('host syncs: no CUDA GPU here, not measured')

@@ -61,11 +61,13 @@ import torch  # noqa: E402
 from mmengine.config import Config, ConfigDict  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
+from gala_mm.compat import load_checkpoint_file  # noqa: E402
 from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
                           validation_dataloader)
 from gala_mm.engine import shot_thresholds  # noqa: E402
 from gala_mm.longtail import (la_predict, per_class_accuracy,  # noqa
                               prs_predict, shot_groups, summarize)
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 DEMO = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 RESULTS = osp.join(ROOT, 'docs/benchmarks/results/fmnist_lt')
@@ -615,7 +617,7 @@ def train_and_evaluate(args, job: Job, res_file: str, lock_fd: int) -> dict:
                  args.quick).dump(cfg_path)
     ckpt = train(cfg_path, work_dir, epochs, args.amp, lock_fd)
     start, cpu = time.time(), _cpu_seconds()
-    counts = torch.load(ckpt, map_location='cpu')['meta']['dataset_meta'][
+    counts = load_checkpoint_file(ckpt)['meta']['dataset_meta'][
         'class_counts']
     counts = [int(c) for c in counts]
     res = dict(
@@ -1082,23 +1084,22 @@ def plateau(curve: Dict[str, Dict[int, float]],
 
 
 def plot_curve(curve: Dict[str, Dict[int, float]], path: str) -> None:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import ScalarFormatter
+    fig = Figure(figsize=(5, 3.2))
+    ax = fig.subplots()
     for row, points in curve.items():
         xs = sorted(points)
         ax.plot(xs, [points[x] for x in xs], marker='o', label=row)
     ax.set_xscale('log', base=2)
     ax.set_xticks(sorted({x for p in curve.values() for x in p}))
-    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.get_xaxis().set_major_formatter(ScalarFormatter())
     ax.set_xlabel('epochs (full schedule each)')
     ax.set_ylabel('balanced val accuracy (%)')
     ax.grid(alpha=0.3)
     ax.legend(loc='center left', bbox_to_anchor=(1.02, 0.5), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_compare(results, factor, epochs, seeds, path) -> bool:
@@ -1212,6 +1213,7 @@ def provenance(results: Sequence[dict]) -> List[str]:
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     if args.quick:
         global KNOBS

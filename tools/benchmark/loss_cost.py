@@ -32,6 +32,7 @@ import torch.nn.functional as F  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.models.losses import GALALoss  # noqa: E402
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 
 class OfficialStyleGALA(nn.Module):
@@ -180,6 +181,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     global DEVICE
     DEVICE = torch.device(args.device)

@@ -37,6 +37,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.compat import cpu_has_native_bf16  # noqa: E402
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
 
@@ -194,6 +195,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
     iters, warmup, repeats = ((8, 3, 1) if args.quick else
                               (args.iters, 10, args.repeats))

@@ -25,7 +25,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.apis.fold_prs import fold_prs  # noqa: E402
-from gala_mm.compat import check_checkpoint_file  # noqa: E402
+from gala_mm.compat import load_checkpoint_file  # noqa: E402
+from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -70,12 +71,12 @@ def export_onnx(config: str, checkpoint: str, path: str, shape) -> None:
 
 
 def main(argv=None):
+    ignore_known_warnings()
     args = parse_args(argv)
-    check_checkpoint_file(args.checkpoint)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    ckpt = torch.load(args.checkpoint, map_location='cpu')
+    ckpt = load_checkpoint_file(args.checkpoint)
     folded_cfg, folded = fold_prs(cfg, ckpt, args.tau)
     os.makedirs(args.out_dir, exist_ok=True)
     cfg_path = osp.join(args.out_dir, 'config.py')

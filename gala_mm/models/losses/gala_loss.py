@@ -6,40 +6,15 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import get_world_size, is_distributed
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
+from ...longtail import check_tau
 from ...utils import suggest_typos
 from .gala_maths import (ADJUST_MODES, gala_logit_offsets,
                          gala_per_class_nll, positive_gradients)
 from .gala_statistics import GALAStatisticsMixin
-
-
-class _LazyFaultContext:
-    """What an error message needs about the inputs, computed (with host
-    reads) only when an error is raised."""
-
-    def __init__(self, cls_score: torch.Tensor, label: torch.Tensor,
-                 sample_loss: Optional[torch.Tensor] = None):
-        self._score, self._label, self._loss = cls_score, label, sample_loss
-
-    def __getitem__(self, key: str):
-        if self._score is None:
-            return '?'
-        if key == 'max_loss':
-            return f'{float(self._loss.detach().abs().max()):.3g}'
-        if key == 'nan':
-            return int(torch.isnan(self._score).sum())
-        if key == 'inf':
-            return int(torch.isinf(self._score).sum())
-        lab = self._label
-        if key == 'targets':
-            sums = lab.detach().sum(1)
-            return (f'rows summing to [{float(sums.min()):.4g}, '
-                    f'{float(sums.max()):.4g}], smallest entry '
-                    f'{float(lab.detach().min()):.4g}') if lab.numel() else []
-        return f'[{int(lab.min())}, {int(lab.max())}]' if lab.numel() else []
+from .loss_faults import check_inputs, fault_flags, raise_on_faults
 
 
 @MODELS.register_module()
@@ -117,17 +92,6 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
         if not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f'GALALoss: num_classes={num_classes!r} must be '
                              'an integer >= 2.')
-        for name, value in (('lambda_pos', lambda_pos),
-                            ('lambda_neg', lambda_neg)):
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                number = math.nan
-            if isinstance(value, bool) or not (math.isfinite(number)
-                                               and number >= 0):
-                raise ValueError(
-                    f'GALALoss: {name}={value!r} must be a finite number >= '
-                    '0 (it scales log theta; 0 turns that part off).')
         if not (math.isfinite(eps) and eps > 0):
             raise ValueError(f'GALALoss: eps={eps} must be a positive number '
                              '(it keeps log(theta + eps) finite).')
@@ -139,8 +103,8 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
                              "'none', 'mean' or 'sum'.")
         self.num_classes = num_classes
         self._last_warned_step = None
-        self.lambda_pos = float(lambda_pos)
-        self.lambda_neg = float(lambda_neg)
+        self.lambda_pos = check_tau(lambda_pos, 'GALALoss: lambda_pos')
+        self.lambda_neg = check_tau(lambda_neg, 'GALALoss: lambda_neg')
         self.eps = float(eps)
         self.adjust = adjust
         self.reduction = reduction
@@ -165,114 +129,20 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
         return gala_logit_offsets(self.log_theta(), self.lambda_pos,
                                   self.lambda_neg, self.adjust)
 
-    def _warn_huge(self, context) -> None:
-        """Warn (at most every 100 steps) that the loss is exploding."""
-        step = int(self.num_updates) + 1
+    # ------------------------------------------------------------------
+    # loss
+    # ------------------------------------------------------------------
+    def _warn(self, message: Optional[str]) -> None:
+        """Log ``message`` (a diverging loss), at most every 100 steps."""
+        if message is None:
+            return
+        step = int(self.num_updates)
         if (self._last_warned_step is not None
                 and step - self._last_warned_step < 100):
             return
         self._last_warned_step = step
         from mmengine.logging import MMLogger
-        largest = context['max_loss'] if context is not None else '?'
-        MMLogger.get_current_instance().warning(
-            f'GALALoss: per-sample loss up to {largest} at training step '
-            f'{step}: training is diverging (non-finite values usually '
-            'follow). Lower the learning rate or enable gradient clipping '
-            '(optim_wrapper.clip_grad=dict(max_norm=...)).')
-
-    # ------------------------------------------------------------------
-    # loss
-    # ------------------------------------------------------------------
-    def _check_inputs(self, cls_score: torch.Tensor,
-                      label: torch.Tensor) -> None:
-        """Shape checks (on the host: no device synchronisation)."""
-        if cls_score.dim() != 2 or cls_score.size(1) != self.num_classes:
-            raise ValueError(
-                f'GALALoss expects logits of shape (N, {self.num_classes}), '
-                f'got {tuple(cls_score.shape)}: make the head\'s num_classes '
-                'and the loss\'s num_classes equal to the number of classes '
-                'of the dataset.')
-        if label.dim() == 1:
-            if label.is_floating_point() or label.dtype == torch.bool:
-                raise TypeError(
-                    f'GALALoss: hard labels must be class indices (an '
-                    f'integer tensor), got {label.dtype}: pass label.long(), '
-                    f'or soft targets of shape (N, {self.num_classes}).')
-            if label.size(0) != cls_score.size(0):
-                raise ValueError(f'GALALoss: {label.size(0)} labels for '
-                                 f'{cls_score.size(0)} samples.')
-        elif label.shape != cls_score.shape:
-            raise ValueError(
-                'GALALoss: soft targets must have the shape of the logits '
-                f'{tuple(cls_score.shape)}, got {tuple(label.shape)}.')
-
-    # A per-sample cross-entropy this large means logits ~1e4 apart: the
-    # run is diverging, NaN usually follows within a few steps.
-    HUGE_LOSS = 1e4
-
-    def _fault_flags(self, sample_loss: torch.Tensor,
-                     label: torch.Tensor) -> torch.Tensor:
-        """``(5,)`` device flags: a non-finite per-sample loss (a NaN or
-        +Inf logit makes its row's loss non-finite), a label outside
-        ``[0, C)``, a finite but huge loss (> ``HUGE_LOSS``), soft targets
-        that are not distributions (an entry < 0 or not finite, a row not
-        summing to 1), an empty batch. Computed without reading them on the
-        host."""
-        finite = torch.isfinite(sample_loss)
-        nonfinite = ~finite.all()
-        huge = (sample_loss.abs() > self.HUGE_LOSS).logical_and(finite).any()
-        no = torch.zeros((), dtype=torch.bool, device=nonfinite.device)
-        bad_label = bad_target = no
-        if label.dim() == 1 and label.numel():
-            bad_label = ((label < 0) | (label >= self.num_classes)).any()
-        elif label.dim() == 2 and label.numel():
-            bad_target = ((label < 0) | ~torch.isfinite(label)).any() | (
-                (label.sum(1) - 1).abs() > 1e-3).any()
-        empty = no | (sample_loss.numel() == 0)
-        return torch.stack([
-            nonfinite, bad_label.to(nonfinite.device), huge,
-            bad_target.to(nonfinite.device), empty
-        ])
-
-    def _raise_on_faults(self, faults: torch.Tensor,
-                         context: Optional['_LazyFaultContext']) -> None:
-        """Read the (reduced) flags once; raise the error that names the
-        fix. The details are computed only on failure."""
-        n_nonfinite, n_bad_label, n_huge, n_bad_target, n_empty = \
-            faults.tolist()
-        if n_huge and not (n_nonfinite or n_bad_label):
-            self._warn_huge(context)
-        if not (n_nonfinite or n_bad_label or n_bad_target or n_empty):
-            return
-        where = ''
-        if is_distributed():
-            n = int(max(n_nonfinite, n_bad_label, n_bad_target, n_empty))
-            where = f' on {n} of {get_world_size()} processes'
-        ctx = context or _LazyFaultContext(None, None)
-        if n_empty:
-            raise ValueError(
-                f'GALALoss got an empty batch{where}: the statistics were '
-                'not updated. Check the sampler and the batch size (e.g. a '
-                'dataset smaller than the number of processes).')
-        if n_bad_target:
-            raise ValueError(
-                'GALALoss: soft targets must be finite, >= 0 and sum to 1 '
-                f'per row{where}; this process got {ctx["targets"]}. The '
-                'statistics were not updated: normalise the targets '
-                "(mmpretrain's batch augments and label smoothing do).")
-        if n_bad_label:
-            raise ValueError(
-                f'GALALoss: labels must lie in [0, {self.num_classes})'
-                f'{where}; this process got {ctx["labels"]}: the dataset '
-                'has more classes than num_classes.')
-        raise FloatingPointError(
-            f'GALALoss received non-finite logits{where} ({ctx["nan"]} NaN, '
-            f'{ctx["inf"]} Inf on this process) at training step '
-            f'{int(self.num_updates) + 1}. The GALA statistics were not '
-            'updated and the checkpoints written so far are intact: lower '
-            'the learning rate, enable gradient clipping '
-            '(optim_wrapper.clip_grad) or check the input data, then resume '
-            'from the last checkpoint.')
+        MMLogger.get_current_instance().warning(message)
 
     def per_class_nll(self, logits: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of every sample against every possible label.
@@ -317,7 +187,7 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
         assert reduction_override in (None, 'none', 'mean', 'sum'), \
             f'reduction_override={reduction_override!r} is not supported.'
         reduction = reduction_override or self.reduction
-        self._check_inputs(cls_score, label)
+        check_inputs(cls_score, label, self.num_classes)
         hard = label.dim() == 1
         with torch.autocast(device_type=cls_score.device.type, enabled=False):
             # at least float32 (half/bf16 logits are upcast; float64 stays)
@@ -329,9 +199,9 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
             # error on a GPU would kill the process) and reported below.
             safe = label.clamp(0, self.num_classes - 1) if hard else label
             loss, nll = self._sample_losses(logits, safe)
-            faults = self._fault_flags(loss, label)
-            context = _LazyFaultContext(cls_score, label, loss)
-            if self.training and torch.is_grad_enabled():
+            faults = fault_flags(loss, label, self.num_classes)
+            update = self.training and torch.is_grad_enabled()
+            if update:
                 local = positive_gradients(
                     loss.detach() if hard else nll.detach(),
                     safe if hard else label.to(nll.dtype), weight,
@@ -339,10 +209,10 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
                 # faults travel in the statistics' all-reduce: one host read
                 step, faults = self.reduce_step(local, logits.size(0),
                                                 faults)
-                self._raise_on_faults(faults, context)
+            self._warn(raise_on_faults(faults, cls_score, label, loss,
+                                       self.num_classes, self.num_updates))
+            if update:
                 self.accumulate(step)
-            else:
-                self._raise_on_faults(faults, context)
             loss = weight_reduce_loss(
                 loss, weight=weight, reduction=reduction,
                 avg_factor=avg_factor)

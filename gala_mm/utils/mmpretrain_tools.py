@@ -1,11 +1,13 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""mmpretrain's own ``tools/train.py`` and ``tools/test.py``, which its
-package ships (``mmpretrain/.mim/tools``): gala-mm's tools extend them
-instead of copying their argument handling."""
+"""Plumbing of gala-mm's tools: mmpretrain's own ``tools/train.py`` and
+``tools/test.py`` (its package ships them in ``mmpretrain/.mim/tools``),
+which our tools extend instead of copying their argument handling, and the
+warning filters of the tools (never set by ``import gala_mm``)."""
 import functools
 import importlib.util
 import os.path as osp
 import sys
+import warnings
 from types import ModuleType
 from typing import Callable, Optional, Sequence
 
@@ -47,4 +49,20 @@ def parse_with(parse: Callable, prog: str,
         sys.argv = saved
 
 
-__all__ = ['mmpretrain_tool', 'parse_with']
+#: Messages the tools hide: mmcv-lite has no compiled ops and says so for
+#: one that classification never uses (printed once when mmpretrain's models
+#: are first imported); mmengine 0.10.7 resolves ``mmpretrain::`` bases with
+#: ``pkg_resources`` (hence the setuptools<81 pin), whose deprecation notice
+#: is not actionable for users.
+KNOWN_WARNINGS = ('Fail to import ``MultiScaleDeformableAttention``',
+                  'pkg_resources is deprecated as an API')
+
+
+def ignore_known_warnings() -> None:
+    """Hide :data:`KNOWN_WARNINGS` in this process: for the tools' entry
+    points only; the plugin's import leaves the warning filters alone."""
+    for message in KNOWN_WARNINGS:
+        warnings.filterwarnings('ignore', message=message)
+
+
+__all__ = ['ignore_known_warnings', 'mmpretrain_tool', 'parse_with']

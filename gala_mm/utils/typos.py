@@ -1,5 +1,5 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Ground-floor helpers shared by every part of the plugin."""
+"""Config typos: an unknown keyword argument names its closest known one."""
 import difflib
 import functools
 import inspect
