@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from gala_mm.compat import load_checkpoint_file
 from gala_mm.apis import best_tau, parse_taus, tau_at_grid_top, tau_sweep
 from gala_mm.longtail import format_group_sizes, shot_groups
 from ..conftest import REPO, run_tool
@@ -81,11 +82,11 @@ def test_estimate_prior_then_rebalanced_test_and_inferencer(
     out = tmp_path / 'with_prior.pth'
     run_tool([osp.join(REPO, 'tools/estimate_prior.py'), cfg, ckpt,
               '--out', str(out), '--work-dir', str(tmp_path / 'w')])
-    import gala_mm  # noqa: F401
-    prior = torch.load(str(out))['state_dict']['head.prs_prior']
+    prior = load_checkpoint_file(str(out))['state_dict']['head.prs_prior']
     assert prior.sum().item() == pytest.approx(1.0)
     assert (prior > 0).all()
-    assert not torch.load(ckpt)['state_dict']['head.prs_prior'].any()
+    plain = load_checkpoint_file(str(ckpt))['state_dict']
+    assert not plain['head.prs_prior'].any()
     # tools/test.py with the stored prior: re-balanced, single pass
     proc = run_tool([osp.join(REPO, 'tools/test.py'), cfg, str(out),
                      '--work-dir', str(tmp_path / 't'), '--out',

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from gala_mm.compat import load_checkpoint_file
 from gala_mm.engine.hooks import sample_seed
 
 from ..conftest import REPO, tiny_config
@@ -67,8 +68,8 @@ def test_sigkill_mid_epoch_then_resume_is_bit_identical(tiny_fmnist,
     train(cfg, tmp_path / 'killed', kill_after=1.0)
     log = train(cfg, tmp_path / 'killed', resume=True)
     assert 'Resumed' in log or 'resumed' in log.lower()
-    a = torch.load(tmp_path / 'full' / 'epoch_3.pth')
-    b = torch.load(tmp_path / 'killed' / 'epoch_3.pth')
+    a = load_checkpoint_file(str(tmp_path / 'full' / 'epoch_3.pth'))
+    b = load_checkpoint_file(str(tmp_path / 'killed' / 'epoch_3.pth'))
     for k, v in a['state_dict'].items():
         assert torch.equal(v, b['state_dict'][k]), k
     sa, sb = a['optimizer']['state'], b['optimizer']['state']
@@ -115,13 +116,13 @@ randomness = dict(seed=None)
     assert not osp.exists(killed / 'iter_40.pth')
     log = train(cfg, killed, resume=True)
     assert 'Advance dataloader 20 steps' in log or 'resumed' in log.lower()
-    seed = torch.load(killed / 'iter_40.pth')['meta']['seed']
+    seed = load_checkpoint_file(str(killed / 'iter_40.pth'))['meta']['seed']
     full = tmp_path / 'full'
     subprocess.run([sys.executable, TRAIN, str(cfg), '--work-dir', str(full),
                     '--cfg-options', f'randomness.seed={seed}'], cwd=REPO,
                    check=True, capture_output=True, timeout=900)
-    a = torch.load(full / 'iter_40.pth')['state_dict']
-    b = torch.load(killed / 'iter_40.pth')['state_dict']
+    a = load_checkpoint_file(str(full / 'iter_40.pth'))['state_dict']
+    b = load_checkpoint_file(str(killed / 'iter_40.pth'))['state_dict']
     for k, v in a.items():
         assert torch.equal(v, b[k]), k
 

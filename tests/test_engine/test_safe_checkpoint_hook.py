@@ -6,12 +6,12 @@ import os
 import os.path as osp
 
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import gala_mm  # noqa: F401
-from gala_mm.compat import is_intact_checkpoint, resume_checkpoint
+from gala_mm.compat import (is_intact_checkpoint, load_checkpoint_file,
+                            resume_checkpoint)
 from gala_mm.engine.hooks.work_dir_lock_hook import release_work_dir
 
 from ..conftest import REPO, run_tool, tiny_config
@@ -113,7 +113,7 @@ def test_auto_resume_skips_a_damaged_latest(tiny_fmnist, tmp_path):
     proc = run_tool([TRAIN, cfg, '--work-dir', str(wd), '--resume'])
     log = proc.stdout + proc.stderr
     assert 'newest intact one' in log
-    assert torch.load(wd / 'epoch_2.pth')['meta']['epoch'] == 2
+    assert load_checkpoint_file(str(wd / 'epoch_2.pth'))['meta']['epoch'] == 2
     (wd / 'epoch_1.pth').write_bytes(b'junk')
     (wd / 'epoch_2.pth').write_bytes(b'junk')
     with pytest.raises(RuntimeError, match='No intact checkpoint'):

@@ -10,6 +10,8 @@ import torch
 
 from ..conftest import REPO, tiny_config
 
+from gala_mm.compat import load_checkpoint_file
+
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
 
@@ -32,8 +34,7 @@ def test_dist_train_two_cpu_processes(tiny_fmnist, tmp_path):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-5000:]
     assert 'GALA statistics identical on 2 ranks' in log
-    import gala_mm  # noqa: F401
-    ckpt = torch.load(str(tmp_path / 'wd' / 'epoch_2.pth'))
+    ckpt = load_checkpoint_file(str(tmp_path / 'wd' / 'epoch_2.pth'))
     state = ckpt['state_dict']
     # 240 images, 2 ranks x batch 32 -> 4 steps per epoch, stats synced
     assert int(state['head.loss_module.num_updates']) == 8

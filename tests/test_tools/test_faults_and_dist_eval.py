@@ -9,6 +9,9 @@ import subprocess
 import sys
 
 import pytest
+
+from gala_mm.compat import load_checkpoint_file
+
 from ..conftest import (REPO, run_tool, skip_cifar_md5_env, tiny_config,
                         write_cifar100)
 
@@ -42,7 +45,7 @@ param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[1],
     assert 'at training step' in proc.stderr
     ckpt = wd / 'epoch_1.pth'
     assert not (wd / 'epoch_2.pth').exists()
-    state = torch.load(str(ckpt))
+    state = load_checkpoint_file(str(ckpt))
     assert state['meta']['epoch'] == 1
     assert all(torch.isfinite(v).all() for v in state['state_dict'].values()
                if v.is_floating_point())

@@ -9,6 +9,8 @@ import torch
 
 from ..conftest import REPO, run_tool, tiny_config
 
+from gala_mm.compat import load_checkpoint_file
+
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
 
@@ -19,9 +21,8 @@ TEST = osp.join(REPO, 'tools/test.py')
 
 
 def load(path):
-    import gala_mm  # noqa: F401  (registers the safe globals)
-    # torch's default: weights_only
-    return torch.load(path, map_location='cpu')
+    # the plugin's load path: torch's weights-only unpickler, scoped
+    return load_checkpoint_file(str(path))
 
 
 @pytest.fixture(scope='module')
