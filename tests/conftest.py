@@ -161,7 +161,7 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
                      **ds),
         sampler=dict(type='DefaultSampler', shuffle=False))
     val_evaluator = [dict(type='LongTailAccuracy', many_thr=40, few_thr=15,
-                          prs_tau=1.0)]
+                          prs_taus=1.0)]
     test_dataloader = val_dataloader
     test_evaluator = val_evaluator
     optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9,

@@ -22,6 +22,7 @@ import gala_mm  # noqa: E402,F401
 from gala_mm.apis import (check_prior_output, init_runner,  # noqa: E402
                           predict_scores, validation_dataloader,
                           write_checkpoint_with_prior)
+from gala_mm.long_tail import mean_class_distribution  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
@@ -47,7 +48,7 @@ def main(argv=None):
                          args.work_dir)
     scores, _ = predict_scores(
         runner, validation_dataloader(runner.cfg, args.val_ann_file))
-    prior = scores.double().mean(0)
+    prior = mean_class_distribution(scores)
     write_checkpoint_with_prior(args.checkpoint, prior, args.out)
     print(f'prior over {len(scores)} validation images: min '
           f'{prior.min():.4f}, max {prior.max():.4f}; wrote {args.out}')

@@ -19,9 +19,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import (best_tau, init_runner, parse_taus,  # noqa: E402
-                          predict_scores, tau_at_grid_top, tau_sweep,
+from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
                           validation_dataloader)
+from gala_mm.long_tail import (best_tau, parse_taus,  # noqa: E402
+                               tau_at_grid_top, tau_sweep)
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 

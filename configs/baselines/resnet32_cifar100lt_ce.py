@@ -10,6 +10,6 @@ model = dict(
         loss=dict(type='CrossEntropyLoss')))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, 5)),
-    dict(type='LongTailAccuracy', prs_tau=1.0, la_tau=1.0),
+    dict(type='LongTailAccuracy', prs_taus=1.0, la_taus=1.0),
 ]
 test_evaluator = val_evaluator

@@ -14,9 +14,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmpretrain.registry import MODELS
 
+from ..long_tail import check_tau, rebalance
 from ..models.heads import PRSLinearClsHead
-from ..models.prs import rebalance
-from ..models.utils import check_tau
 
 HEAD_PREFIX = 'head.'
 

@@ -1,16 +1,18 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""Collect predictions of a checkpoint on a split, and sweep PRS's tau."""
+"""Collect the predictions of a checkpoint on a split (the validation
+split that is not the test set, or any dataloader), and store a PRS prior."""
 import copy
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner, TestLoop
 
 from ..compat import check_checkpoint_file, load_checkpoint_file
-from ..longtail import class_prior, prs_predict, shot_groups, summarize
+from ..datasets import unwrap_dataset
+from ..long_tail import class_prior
 
 
 def init_runner(config: str,
@@ -70,6 +72,10 @@ def predict_scores(runner: Runner,
     return kept if kept is not None else (None, None)
 
 
+def _holds_pipeline(cfg: dict) -> bool:
+    return 'pipeline' in cfg
+
+
 def validation_dataloader(cfg: Config,
                           val_ann_file: Optional[str] = None) -> dict:
     """A dataloader config for a balanced validation split that is not the
@@ -92,56 +98,10 @@ def validation_dataloader(cfg: Config,
             'model never saw those images), or pass a validation list '
             '(--val-ann-file) for file-list datasets.')
     train_ds.split = 'val'
-    _source(train_ds).pipeline = _source(loader.dataset).get('pipeline', [])
+    unwrap_dataset(train_ds, _holds_pipeline).pipeline = unwrap_dataset(
+        loader.dataset, _holds_pipeline).get('pipeline', [])
     loader.dataset = train_ds
     return loader
-
-
-def _source(dataset_cfg: dict) -> dict:
-    """The config that holds the pipeline: the dataset itself, or the one
-    a wrapper (``LongTailDataset(dataset=...)``) wraps."""
-    inner = dataset_cfg.get('dataset')
-    return inner if 'pipeline' not in dataset_cfg and isinstance(
-        inner, dict) else dataset_cfg
-
-
-def tau_sweep(scores: torch.Tensor,
-              labels: torch.Tensor,
-              taus: Sequence[float],
-              class_counts: Optional[Sequence[int]] = None,
-              many_thr: int = 100,
-              few_thr: int = 20) -> List[Dict[str, float]]:
-    """Accuracy of transductive PRS for each tau on one split."""
-    groups = None if class_counts is None else shot_groups(
-        class_counts, many_thr, few_thr)
-    gt = labels.numpy()
-    out = []
-    for tau in taus:
-        pred = prs_predict(scores, tau).numpy()
-        row = dict(tau=float(tau))
-        row.update(summarize(pred, gt, scores.size(1), groups))
-        out.append(row)
-    return out
-
-
-def best_tau(sweep: List[Dict[str, float]], key: str = 'balanced') -> dict:
-    """The row with the highest ``key`` (the smallest tau on ties)."""
-    return max(sweep, key=lambda r: (round(r[key], 10), -r['tau']))
-
-
-def tau_at_grid_top(chosen: dict, taus: List[float]) -> bool:
-    """Whether the chosen tau is the largest of a grid of several: the
-    best tau may then lie above the grid, which should be widened."""
-    return len(set(taus)) > 1 and chosen['tau'] == max(taus)
-
-
-def parse_taus(spec: str) -> List[float]:
-    """``'0:3:0.1'`` (start:stop:step, inclusive) or ``'0.5,1,1.5'``."""
-    if ':' in spec:
-        start, stop, step = (float(x) for x in spec.split(':'))
-        n = int(round((stop - start) / step))
-        return [round(start + i * step, 10) for i in range(n + 1)]
-    return [float(x) for x in spec.split(',')]
 
 
 def check_prior_output(checkpoint: str, out: str) -> None:
@@ -174,7 +134,6 @@ def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
 
 
 __all__ = [
-    'init_runner', 'predict_scores', 'validation_dataloader', 'tau_sweep',
-    'best_tau', 'parse_taus', 'check_prior_output',
-    'write_checkpoint_with_prior'
+    'init_runner', 'predict_scores', 'validation_dataloader',
+    'check_prior_output', 'write_checkpoint_with_prior'
 ]

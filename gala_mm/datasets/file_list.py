@@ -13,7 +13,7 @@ from mmpretrain.datasets import CustomDataset
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
 
-from ..models.utils import check_class_counts
+from ..long_tail import check_class_counts
 from ..utils import suggest_typos
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..longtail import ShotGroups
+from ..long_tail import ShotGroups
 
 GROUP_COLORS = dict(many='#dbe9f6', medium='#fdf0d5', few='#f9dcdc')
 

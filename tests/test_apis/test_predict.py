@@ -8,29 +8,11 @@ import pytest
 import torch
 
 from gala_mm.compat import load_checkpoint_file
-from gala_mm.apis import best_tau, parse_taus, tau_at_grid_top, tau_sweep
-from gala_mm.longtail import format_group_sizes, shot_groups
+from gala_mm.long_tail import format_group_sizes, shot_groups
 from ..conftest import REPO, run_tool
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
-
-
-def test_parse_taus_and_best():
-    assert parse_taus('0:1:0.25') == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert parse_taus('0.5,1.5') == [0.5, 1.5]
-    rows = [dict(tau=0.0, balanced=50.0), dict(tau=0.5, balanced=60.0),
-            dict(tau=1.0, balanced=60.0)]
-    assert best_tau(rows)['tau'] == 0.5  # ties -> smaller tau
-
-
-def test_tau_sweep_matches_metric_rule():
-    gen = torch.Generator().manual_seed(0)
-    scores = torch.rand(60, 4, generator=gen).softmax(1)
-    labels = torch.arange(60) % 4
-    rows = tau_sweep(scores, labels, [0.0, 1.0])
-    assert rows[0]['top1'] == pytest.approx(
-        100 * (scores.argmax(1) == labels).float().mean().item())
 
 
 def test_tune_tau_tool(trained_gala, tmp_path):
@@ -57,12 +39,6 @@ def test_tune_tau_tool(trained_gala, tmp_path):
     assert lines[(40, 15)] != lines[(100, 20)]
     log = proc.stdout + proc.stderr
     assert lines[(40, 15)] in log and lines[(100, 20)] not in log
-
-
-def test_tau_at_grid_top():
-    assert tau_at_grid_top(dict(tau=2.0), [0.0, 1.0, 2.0])
-    assert not tau_at_grid_top(dict(tau=1.0), [0.0, 1.0, 2.0])
-    assert not tau_at_grid_top(dict(tau=1.0), [1.0])  # no grid to widen
 
 
 def test_tune_tau_without_validation_split(tiny_fmnist, trained_gala,

@@ -8,7 +8,7 @@ from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 
 from gala_mm.evaluation import format_shot_table, shot_groups
-from gala_mm.longtail import format_group_sizes
+from gala_mm.long_tail import format_group_sizes
 
 
 def samples(gt, pred, num_classes=4, scores=None):
@@ -77,7 +77,7 @@ def test_without_counts_only_overall():
 
 def test_counts_mismatch_is_an_error():
     metric = METRICS.build(
-        dict(type='LongTailAccuracy', class_counts=[1, 2, 3], prs_tau=1))
+        dict(type='LongTailAccuracy', class_counts=[1, 2, 3], prs_taus=1))
     metric.process(None, samples(GT, PRED))
     with pytest.raises(ValueError, match='num_classes=4'):
         metric.evaluate(10)
@@ -124,12 +124,12 @@ def test_prs_and_la_taus_in_one_pass(tmp_path):
 @pytest.mark.parametrize('tau', [-1, float('nan'), 'x'])
 def test_bad_tau(tau):
     with pytest.raises(ValueError, match='prs_tau'):
-        METRICS.build(dict(type='LongTailAccuracy', prs_tau=tau))
+        METRICS.build(dict(type='LongTailAccuracy', prs_taus=tau))
 
 
 def test_prs_equivalence_with_logit_form():
     """argmax p/s^tau == argmax z - tau log(s/N) (spec section 2)."""
-    from gala_mm.models import prs_predict
+    from gala_mm.long_tail import prs_predict
     z = torch.randn(300, 8, dtype=torch.float64) * 3
     p = z.softmax(1)
     for tau in (0.3, 1.0, 1.7):
@@ -138,3 +138,17 @@ def test_prs_equivalence_with_logit_form():
         assert torch.equal(prs_predict(p, tau), logit_form)
         assert torch.equal(prs_predict(p, tau), prs_explicit(p, tau))
     assert np.array_equal(prs_predict(p, 0).numpy(), p.argmax(1).numpy())
+
+
+def test_grid_names_and_their_former_names():
+    """The metric's grids are ``prs_taus`` / ``la_taus`` (the head has one
+    ``prs_tau``); the former names give the same grid, both at once is an
+    error."""
+    new = METRICS.build(dict(type='LongTailAccuracy', prs_taus=[1.0, 0.5],
+                             la_taus=2))
+    old = METRICS.build(dict(type='LongTailAccuracy', prs_tau=[1.0, 0.5],
+                             la_tau=2))
+    assert new.prs_taus == old.prs_taus == [1.0, 0.5]
+    assert new.la_taus == old.la_taus == [2.0]
+    with pytest.raises(ValueError, match='give prs_taus only'):
+        METRICS.build(dict(type='LongTailAccuracy', prs_taus=1, prs_tau=1))

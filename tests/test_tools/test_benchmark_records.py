@@ -16,7 +16,7 @@ import pytest
 
 from ..conftest import REPO
 
-BENCH = osp.join(REPO, 'tools/benchmark/longtail_accuracy.py')
+BENCH = osp.join(REPO, 'tools/benchmark/long_tail_accuracy.py')
 # a process that keeps one core busy for `s` seconds
 BUSY = ('import time\nt = time.process_time()\n'
         'while time.process_time() - t < {s}: pass\n')
@@ -24,7 +24,7 @@ BUSY = ('import time\nt = time.process_time()\n'
 
 @pytest.fixture(scope='module')
 def bench():
-    spec = importlib.util.spec_from_file_location('longtail_accuracy', BENCH)
+    spec = importlib.util.spec_from_file_location('long_tail_accuracy', BENCH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -567,7 +567,7 @@ def test_killing_the_benchmark_stops_its_workers_and_trainings(tmp_path):
     script.write_text(textwrap.dedent(f'''
         import os, sys, time
         sys.path.insert(0, {osp.dirname(BENCH)!r})
-        import longtail_accuracy as b
+        import long_tail_accuracy as b
         b.ROOT = {str(fake_root)!r}  # its tools/train.py sleeps
         if __name__ == '__main__':
             pool = b.start_pool(1)

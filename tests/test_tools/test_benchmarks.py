@@ -25,7 +25,7 @@ def small_lt_root(tmp_path_factory):
 def test_accuracy_quick(small_lt_root, tmp_path):
     # two runs at once, as the benchmark runs (one thread each on 2 cores)
     # fp32: bf16 autocast is ~40x slower on a CPU without native bf16
-    run_tool([osp.join(BENCH, 'longtail_accuracy.py'), 'compare', '--quick',
+    run_tool([osp.join(BENCH, 'long_tail_accuracy.py'), 'compare', '--quick',
               '--no-amp', '--jobs', '2', '--data-root', small_lt_root,
               '--work-dir', str(tmp_path)], timeout=600)
     report = (tmp_path / 'report_compare.md').read_text()
@@ -66,7 +66,7 @@ def check_reevaluation(data_root, work_dir):
     old = json.loads(path.read_text())
     shorter = dict(old, la=old['la'][:-1])  # as if from a narrower grid
     path.write_text(json.dumps(shorter))
-    argv = [osp.join(BENCH, 'longtail_accuracy.py'), 'compare', '--quick',
+    argv = [osp.join(BENCH, 'long_tail_accuracy.py'), 'compare', '--quick',
             '--no-amp', '--jobs', '2', '--data-root', data_root, '--work-dir',
             str(work_dir)]
     proc = run_tool(argv + ['--report-only'], check=False)
@@ -96,7 +96,7 @@ def check_reevaluation(data_root, work_dir):
 def test_paired_verdict_and_plateau():
     import importlib.util
     spec = importlib.util.spec_from_file_location(
-        'longtail_accuracy', osp.join(BENCH, 'longtail_accuracy.py'))
+        'long_tail_accuracy', osp.join(BENCH, 'long_tail_accuracy.py'))
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     # t = mean / (sd / sqrt(3)); 2 degrees of freedom: critical t = 4.303

@@ -23,7 +23,7 @@ import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.compat import load_checkpoint_file  # noqa: E402
-from gala_mm.longtail import per_class_accuracy, prs_predict  # noqa: E402
+from gala_mm.long_tail import per_class_accuracy, prs_predict  # noqa: E402
 from gala_mm.models.heads import raw_pred_score  # noqa: E402
 from gala_mm.visualization import plot_per_class_accuracy  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402

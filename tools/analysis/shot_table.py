@@ -10,7 +10,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 import mmengine  # noqa: E402
 
-from gala_mm.longtail import format_shot_table  # noqa: E402
+from gala_mm.long_tail import format_shot_table  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -6,7 +6,7 @@
 #                                                 # data/fashion-mnist-gz
 #   bash tools/benchmark/gpu_accuracy.sh --dry-run  # the same steps, tiny,
 #                                                   # on the CPU
-# `longtail_accuracy.py compare --epochs 200` with JOBS runs sharing the GPU:
+# `long_tail_accuracy.py compare --epochs 200` with JOBS runs sharing the GPU:
 # seed 0 of every method first, then the knob grids, then seeds 1 and 2
 # (knobs and tau chosen on the validation split, as on the CPU). Training
 # stops after BUDGET seconds; the runs that finished are in OUT:
@@ -46,7 +46,7 @@ threads=$(( $(nproc) / JOBS )); [ $threads -ge 1 ] || threads=1
 [ $threads -le 2 ] || threads=2
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$threads}
 rc=0
-timeout --kill-after=15 "$BUDGET" "$PY" tools/benchmark/longtail_accuracy.py \
+timeout --kill-after=15 "$BUDGET" "$PY" tools/benchmark/long_tail_accuracy.py \
     compare --epochs "$EPOCHS" --jobs "$JOBS" $QUICK $PRECISION \
     --work-dir "$WORK" \
     --results-dir "$WORK/results" --data-root "$DATA_ROOT" \
@@ -60,7 +60,7 @@ fi
 mkdir -p "$WORK/results"
 
 log "3/3 report of the finished runs"
-"$PY" tools/benchmark/longtail_accuracy.py compare --epochs "$EPOCHS" \
+"$PY" tools/benchmark/long_tail_accuracy.py compare --epochs "$EPOCHS" \
     $QUICK $PRECISION --report-only --work-dir "$OUT/report" \
     --results-dir "$WORK/results" | tee "$OUT/report.txt"
 tar czf "$OUT/results.tar.gz" -C "$WORK" results

@@ -50,7 +50,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, 5)),
-    dict(type='LongTailAccuracy', prs_tau=1.0),
+    dict(type='LongTailAccuracy', prs_taus=1.0),
 ]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -9,7 +9,7 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, )),
-    dict(type='LongTailAccuracy', prs_tau=1.0),
+    dict(type='LongTailAccuracy', prs_taus=1.0),
 ]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -33,6 +33,6 @@ test_dataloader = val_dataloader
 # classes (5000 ... 50 images) 3 / 4 / 3.
 val_evaluator = [
     dict(type='Accuracy', topk=(1, )),
-    dict(type='LongTailAccuracy', many_thr=1500, few_thr=200, prs_tau=1.0),
+    dict(type='LongTailAccuracy', many_thr=1500, few_thr=200, prs_taus=1.0),
 ]
 test_evaluator = val_evaluator

@@ -27,7 +27,7 @@ val_dataloader = dict(
         **lt_dataset))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, 5)),
-    dict(type='LongTailAccuracy', prs_tau=1.7),
+    dict(type='LongTailAccuracy', prs_taus=1.7),
 ]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -16,7 +16,7 @@ val_dataloader = dict(
         **lt_dataset))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, 5)),
-    dict(type='LongTailAccuracy', prs_tau=1.5),
+    dict(type='LongTailAccuracy', prs_taus=1.5),
 ]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

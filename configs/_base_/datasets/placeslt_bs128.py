@@ -14,7 +14,7 @@ val_dataloader = dict(
         **lt_dataset))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, 5)),
-    dict(type='LongTailAccuracy', prs_tau=1.4),
+    dict(type='LongTailAccuracy', prs_taus=1.4),
 ]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -8,7 +8,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ...datasets.wrappers import unwrap_dataset
-from ...longtail import ShotGroups, check_class_counts
+from ...long_tail import ShotGroups, check_class_counts
 from ...utils import suggest_typos
 
 

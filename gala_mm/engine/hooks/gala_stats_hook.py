@@ -10,7 +10,7 @@ from mmengine.dist import all_gather, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
-from ...longtail import ShotGroups
+from ...long_tail import ShotGroups
 from ...models.losses import GALALoss
 from ...utils import suggest_typos
 from .class_count_hook import shot_thresholds, unwrap_model

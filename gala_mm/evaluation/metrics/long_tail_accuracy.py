@@ -13,15 +13,22 @@ from mmpretrain.registry import METRICS
 
 from ...models.heads.prs_linear_head import raw_pred_score
 
-from ...longtail import (ShotGroups, check_class_counts, check_tau,
-                         format_shot_table, la_predict, per_class_accuracy,
-                         prs_predict, summarize)
-from ...longtail.shots import GROUPS
+from ...long_tail import (ShotGroups, check_class_counts, check_tau,
+                          format_shot_table, per_class_accuracy, summarize,
+                          tau_sweep)
+from ...long_tail.shots import GROUPS
 from ...utils import suggest_typos
 
 
-def _as_taus(values: Union[float, Sequence[float], None],
+def _as_taus(values: Union[float, Sequence[float]], old: Optional[object],
              name: str) -> List[float]:
+    """A grid of strengths (0 entries dropped); ``old`` is the value given
+    under the grid's former name (``prs_tau`` / ``la_tau``), still accepted."""
+    if old is not None:
+        if values not in ((), [], None):
+            raise ValueError(f'LongTailAccuracy: give {name} only (it was '
+                             f'called {name[:-1]}, which is still accepted).')
+        values = old
     if values is None:
         return []
     if isinstance(values, (int, float)):
@@ -43,19 +50,23 @@ class LongTailAccuracy(BaseMetric):
     Re-balanced predictions are computed over the *whole* evaluation set,
     after all ranks' results are collected:
 
-    - ``prs_tau``: the Prediction Re-balancing Strategy (transductive),
+    - ``prs_taus``: the Prediction Re-balancing Strategy (transductive),
       ``argmax_j p_ij / s_j^tau`` with ``s`` the mean predicted class
       distribution over the set; keys ``prs{tau}_top1`` etc.
-    - ``la_tau``: post-hoc logit adjustment with the training prior;
+    - ``la_taus``: post-hoc logit adjustment with the training prior;
       keys ``la{tau}_top1`` etc.
+
+    (A grid of strengths, unlike the head's single ``prs_tau``; the former
+    names ``prs_tau`` / ``la_tau`` are still accepted here.)
 
     Args:
         many_thr (int): Many-shot: more than this many images. Default 100.
         few_thr (int): Few-shot: fewer than this many images. Default 20.
         class_counts (list[int], optional): Training images per class.
-        prs_tau (float | list[float]): PRS strengths; 0 entries are skipped.
-            Defaults to ().
-        la_tau (float | list[float]): Post-hoc LA strengths. Defaults to ().
+        prs_taus (float | list[float]): PRS strengths; 0 entries are
+            skipped. Defaults to ().
+        la_taus (float | list[float]): Post-hoc LA strengths. Defaults to
+            ().
         per_class_out (str, optional): Write per-class accuracies (raw and
             re-balanced) and counts to this JSON file. Defaults to None.
         keep_scores (bool): Keep the collected plain softmax scores and
@@ -71,12 +82,15 @@ class LongTailAccuracy(BaseMetric):
                  many_thr: int = 100,
                  few_thr: int = 20,
                  class_counts: Optional[Sequence[int]] = None,
-                 prs_tau: Union[float, Sequence[float]] = (),
-                 la_tau: Union[float, Sequence[float]] = (),
+                 prs_taus: Union[float, Sequence[float]] = (),
+                 la_taus: Union[float, Sequence[float]] = (),
                  per_class_out: Optional[str] = None,
                  keep_scores: bool = False,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 prs_tau: Optional[Union[float, Sequence[float]]] = None,
+                 la_tau: Optional[Union[float, Sequence[float]]] = None
+                 ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if few_thr > many_thr:
             raise ValueError(f'few_thr={few_thr} must be <= many_thr='
@@ -86,8 +100,8 @@ class LongTailAccuracy(BaseMetric):
         self.class_counts = None if class_counts is None else list(
             class_counts)
         self.hook_class_counts = None
-        self.prs_tau = _as_taus(prs_tau, 'prs_tau')
-        self.la_tau = _as_taus(la_tau, 'la_tau')
+        self.prs_taus = _as_taus(prs_taus, prs_tau, 'prs_taus')
+        self.la_taus = _as_taus(la_taus, la_tau, 'la_taus')
         self.per_class_out = per_class_out
         self.keep_scores = keep_scores
         self.kept_scores = None
@@ -106,7 +120,7 @@ class LongTailAccuracy(BaseMetric):
 
     @property
     def _needs_scores(self) -> bool:
-        return bool(self.prs_tau or self.la_tau or self.per_class_out
+        return bool(self.prs_taus or self.la_taus or self.per_class_out
                     or self.keep_scores)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
@@ -135,24 +149,17 @@ class LongTailAccuracy(BaseMetric):
             counts, self.many_thr, self.few_thr).indices
         metrics = summarize(pred, gt, num_classes, groups)
         per_class = dict(raw=per_class_accuracy(pred, gt, num_classes))
-        for tau in self.prs_tau:
-            p = prs_predict(scores, tau).numpy()
-            per_class[f'prs{tau:g}'] = per_class_accuracy(p, gt, num_classes)
-            metrics.update({
-                f'prs{tau:g}_{k}': v
-                for k, v in summarize(p, gt, num_classes, groups).items()
-            })
-        if self.la_tau and counts is None:
+        if self.la_taus and counts is None:
             raise RuntimeError(
-                'LongTailAccuracy: la_tau needs the training class counts; '
+                'LongTailAccuracy: la_taus needs the training class counts; '
                 "add dict(type='ClassCountHook') to custom_hooks.")
-        for tau in self.la_tau:
-            p = la_predict(scores, counts, tau).numpy()
-            per_class[f'la{tau:g}'] = per_class_accuracy(p, gt, num_classes)
-            metrics.update({
-                f'la{tau:g}_{k}': v
-                for k, v in summarize(p, gt, num_classes, groups).items()
-            })
+        for rule, taus in (('prs', self.prs_taus), ('la', self.la_taus)):
+            rows = tau_sweep(scores, gt, taus, rule, counts, groups,
+                             per_class=True) if taus else []
+            for row in rows:
+                tag = f'{rule}{row.pop("tau"):g}'
+                per_class[tag] = row.pop('per_class')
+                metrics.update({f'{tag}_{k}': v for k, v in row.items()})
         self._report(metrics, groups)
         if self.per_class_out:
             self._dump_per_class(per_class, counts)

@@ -10,7 +10,7 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ...longtail import check_tau, class_prior, rebalance
+from ...long_tail import check_tau, class_prior, rebalance
 from ...utils import suggest_typos
 
 

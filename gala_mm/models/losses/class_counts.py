@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 
 import torch
 
-from ...longtail import check_class_counts
+from ...long_tail import check_class_counts
 
 
 class ClassCountsMixin:

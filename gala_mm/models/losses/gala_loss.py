@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
-from ...longtail import check_tau
+from ...long_tail import check_tau
 from ...utils import suggest_typos
 from .gala_maths import (ADJUST_MODES, gala_logit_offsets,
                          gala_per_class_nll, positive_gradients)

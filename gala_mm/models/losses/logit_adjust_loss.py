@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
-from ...longtail import check_tau, class_prior
+from ...long_tail import check_tau, class_prior
 from .class_counts import ClassCountsMixin
 from ...utils import suggest_typos
 

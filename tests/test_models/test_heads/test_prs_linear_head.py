@@ -4,7 +4,7 @@ import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from gala_mm.models import rebalance
+from gala_mm.long_tail import rebalance
 from gala_mm.models.losses import GALALoss
 
 ARGS = dict(type='PRSLinearClsHead', num_classes=5, in_channels=8)

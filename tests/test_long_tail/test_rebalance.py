@@ -5,7 +5,7 @@ import warnings
 import pytest
 import torch
 
-from gala_mm.longtail import class_prior, prs_predict
+from gala_mm.long_tail import class_prior, prs_predict
 
 
 def collapsed_scores(n=50, num_classes=4, dead=2):
@@ -41,6 +41,6 @@ def test_transductive_prs_warns_on_a_never_predicted_class():
     ([], 'got counts for 0 classes but num_classes=3'),
 ])
 def test_class_counts_that_are_not_numbers(counts, match):
-    from gala_mm.longtail import check_class_counts
+    from gala_mm.long_tail import check_class_counts
     with pytest.raises(ValueError, match=match):
         check_class_counts(counts, 3, 'test')

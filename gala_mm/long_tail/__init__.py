@@ -10,10 +10,13 @@ from .rebalance import (la_predict, mean_class_distribution, prs_predict,
 from .shots import ShotGroups, shot_groups
 from .summary import (format_group_sizes, format_shot_table,
                       per_class_accuracy, summarize)
+from .tau_sweep import (RULES, best_tau, parse_taus, rebalanced_labels,
+                        tau_at_grid_top, tau_sweep)
 
 __all__ = [
     'check_class_counts', 'check_tau', 'class_prior', 'ShotGroups',
     'shot_groups', 'mean_class_distribution', 'rebalance', 'prs_predict',
     'la_predict', 'per_class_accuracy', 'summarize', 'format_shot_table',
-    'format_group_sizes'
+    'format_group_sizes', 'RULES', 'rebalanced_labels', 'tau_sweep',
+    'best_tau', 'tau_at_grid_top', 'parse_taus'
 ]

@@ -4,18 +4,18 @@ baselines trained to convergence, several seeds, a paired verdict.
 
     # 1. where does training plateau? (CE and GALA, seed 0, val split;
     #    on IF100 at 64 epochs: docs/benchmarks.md)
-    python tools/benchmark/longtail_accuracy.py curve --epochs 8 16 32 64 128
+    python tools/benchmark/long_tail_accuracy.py curve --epochs 8 16 32 64 128
     # 2. every method at that length, 3 seeds; knobs chosen on val
-    python tools/benchmark/longtail_accuracy.py compare --epochs 64
+    python tools/benchmark/long_tail_accuracy.py compare --epochs 64
     # the report of what has finished so far (no training)
-    python tools/benchmark/longtail_accuracy.py compare --epochs 64 \
+    python tools/benchmark/long_tail_accuracy.py compare --epochs 64 \
         --report-only
     # smoke run (< 5 min)
-    python tools/benchmark/longtail_accuracy.py compare --quick
+    python tools/benchmark/long_tail_accuracy.py compare --quick
     # two runs at once, cores / 2 threads each unless OMP_NUM_THREADS is
     # set (1.37x the runs per hour of one two-thread run on 2 CPU cores;
     # several share a GPU)
-    python tools/benchmark/longtail_accuracy.py compare --epochs 64 --jobs 2
+    python tools/benchmark/long_tail_accuracy.py compare --epochs 64 --jobs 2
 
 Every method trains ResNet-32 with the demo recipe
 (``configs/gala/resnet32_fmnist_lt_demo.py``: GALA's warm-up + cosine
@@ -65,8 +65,8 @@ from gala_mm.compat import load_checkpoint_file  # noqa: E402
 from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
                           validation_dataloader)
 from gala_mm.engine import shot_thresholds  # noqa: E402
-from gala_mm.longtail import (la_predict, per_class_accuracy,  # noqa
-                              prs_predict, shot_groups, summarize)
+from gala_mm.long_tail import (best_tau, per_class_accuracy,  # noqa
+                               shot_groups, summarize, tau_sweep)
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 DEMO = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
@@ -477,16 +477,19 @@ def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
     out = dict(raw={s: _metrics(sc.argmax(1).numpy(), lb.numpy(), groups)
                     for s, (sc, lb) in splits.items()})
     for rule in posthoc_rules(method):
-        out[rule] = []
-        for tau in taus:
-            row = dict(tau=tau)
-            for split, (scores, labels) in splits.items():
-                if rule == 'la':
-                    pred = la_predict(scores, counts, tau)
-                else:
-                    pred = prs_predict(scores, tau)
-                row[split] = _metrics(pred.numpy(), labels.numpy(), groups)
-            out[rule].append(row)
+        val, test = (tau_sweep(scores, labels, taus, rule, counts, groups,
+                               per_class=True)
+                     for scores, labels in (splits['val'], splits['test']))
+        out[rule] = [dict(tau=tau, val=_sweep_row(v), test=_sweep_row(t))
+                     for tau, v, t in zip(taus, val, test)]
+    return out
+
+
+def _sweep_row(row: dict) -> dict:
+    """A :func:`tau_sweep` row as stored in a result file (per-class
+    accuracies rounded to 4 decimals, as :func:`_metrics`)."""
+    out = {k: v for k, v in row.items() if k not in ('tau', 'per_class')}
+    out['per_class'] = [round(float(x), 4) for x in row['per_class']]
     return out
 
 
@@ -702,8 +705,7 @@ def machine() -> str:
 def chosen_tau(res: dict, rule: str) -> dict:
     """The grid row with the best validation balanced accuracy (the
     smallest tau on ties)."""
-    return max(res[rule],
-               key=lambda r: (round(r['val']['balanced'], 8), -r['tau']))
+    return best_tau(res[rule], score=lambda row: row['val']['balanced'])
 
 
 def row_result(res: dict, row: str) -> Tuple[dict, dict, Optional[float]]:
