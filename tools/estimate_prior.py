@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import (check_prior_output, init_runner,  # noqa: E402
+from gala_mm.apis import (check_prior_output, offline_config,  # noqa: E402
                           predict_scores, validation_dataloader,
                           write_checkpoint_with_prior)
 from gala_mm.long_tail import mean_class_distribution  # noqa: E402
@@ -44,10 +44,9 @@ def main(argv=None):
     ignore_known_warnings()
     args = parse_args(argv)
     check_prior_output(args.checkpoint, args.out)  # before the evaluation
-    runner = init_runner(args.config, args.checkpoint, args.cfg_options,
-                         args.work_dir)
-    scores, _ = predict_scores(
-        runner, validation_dataloader(runner.cfg, args.val_ann_file))
+    cfg = offline_config(args.config, args.cfg_options, args.work_dir)
+    scores, _ = predict_scores(cfg, args.checkpoint,
+                               validation_dataloader(cfg, args.val_ann_file))
     prior = mean_class_distribution(scores)
     write_checkpoint_with_prior(args.checkpoint, prior, args.out)
     print(f'prior over {len(scores)} validation images: min '

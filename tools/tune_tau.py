@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
+from gala_mm.apis import (offline_config, predict_scores,  # noqa: E402
                           validation_dataloader)
 from gala_mm.long_tail import (best_tau, parse_taus,  # noqa: E402
                                tau_at_grid_top, tau_sweep)
@@ -44,13 +44,12 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     ignore_known_warnings()
     args = parse_args(argv)
-    runner = init_runner(args.config, args.checkpoint, args.cfg_options,
-                         args.work_dir)
-    cfg = runner.cfg
+    cfg = offline_config(args.config, args.cfg_options, args.work_dir)
     taus = parse_taus(args.taus)
     val_scores, val_labels = predict_scores(
-        runner, validation_dataloader(cfg, args.val_ann_file))
-    test_scores, test_labels = predict_scores(runner, cfg.test_dataloader)
+        cfg, args.checkpoint, validation_dataloader(cfg, args.val_ann_file))
+    test_scores, test_labels = predict_scores(cfg, args.checkpoint,
+                                              cfg.test_dataloader)
     val = tau_sweep(val_scores, val_labels, taus)
     test = tau_sweep(test_scores, test_labels, taus)
     chosen = best_tau(val)

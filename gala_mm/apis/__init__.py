@@ -1,10 +1,12 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .model_zoo import model_index_path, register_models
-from .predict import (check_prior_output, init_runner, predict_scores,
-                      validation_dataloader, write_checkpoint_with_prior)
+from .predict import (check_prior_output, offline_config, predict_scores,
+                      scores_from_dump, validation_dataloader,
+                      write_checkpoint_with_prior)
 
 __all__ = [
-    'init_runner', 'predict_scores', 'validation_dataloader',
+    'offline_config', 'predict_scores', 'scores_from_dump',
+    'validation_dataloader',
     'check_prior_output', 'write_checkpoint_with_prior', 'register_models',
     'model_index_path'
 ]

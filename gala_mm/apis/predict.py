@@ -4,72 +4,91 @@ split that is not the test set, or any dataloader), and store a PRS prior."""
 import copy
 import os
 import os.path as osp
-from typing import Optional, Tuple
+import tempfile
+from typing import Optional, Sequence, Tuple
 
+import mmengine
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner, TestLoop
+from mmengine.evaluator import DumpResults
+from mmengine.runner import Runner
 
 from ..compat import check_checkpoint_file, load_checkpoint_file
 from ..datasets import unwrap_dataset
 from ..long_tail import class_prior
+from ..models.heads import raw_pred_score
 
 
-def init_runner(config: str,
-                checkpoint: str,
-                cfg_options: Optional[dict] = None,
-                work_dir: Optional[str] = None) -> Runner:
-    """A Runner with the checkpoint loaded, for offline evaluation.
+def offline_config(config: str,
+                   cfg_options: Optional[dict] = None,
+                   work_dir: Optional[str] = None) -> Config:
+    """A config read as ``tools/test.py`` reads it, for one process.
 
     Args:
         config (str): Config file.
-        checkpoint (str): Checkpoint file.
         cfg_options (dict, optional): Overrides, as ``--cfg-options``.
         work_dir (str, optional): Logs go there; defaults to
             ``./work_dirs/<config name>``, as ``tools/test.py``.
-
-    Returns:
-        Runner: ``runner.model`` holds the checkpoint's weights.
     """
-    check_checkpoint_file(checkpoint)
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.work_dir = work_dir or osp.join(
         './work_dirs', osp.splitext(osp.basename(config))[0])
-    cfg.load_from = None
     cfg.launcher = 'none'
-    runner = Runner.from_cfg(cfg)
-    runner.load_checkpoint(checkpoint)
-    return runner
+    return cfg
 
 
-def predict_scores(runner: Runner,
-                   dataloader_cfg: dict) -> Tuple[torch.Tensor, torch.Tensor]:
+def scores_from_dump(samples: Sequence[dict]
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Plain softmax scores ``(N, C)`` (``raw_pred_score`` when the head
+    re-balanced, so always those of the plain logits) and labels ``(N,)``
+    of a prediction dump (``tools/test.py --out``, mmengine's
+    ``DumpResults``)."""
+    if not samples or 'pred_score' not in samples[0]:
+        raise ValueError('Not a prediction dump of tools/test.py --out (no '
+                         'pred_score).')
+    scores = torch.stack(
+        [torch.as_tensor(raw_pred_score(s)).float() for s in samples])
+    labels = torch.tensor(
+        [int(torch.as_tensor(s['gt_label']).reshape(-1)[0]) for s in samples])
+    return scores, labels
+
+
+def predict_scores(cfg: Config, checkpoint: str, dataloader_cfg: dict
+                   ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Plain softmax scores and labels of every image of a split.
 
-    Runs mmengine's ``TestLoop`` (hooks, progress log, DDP result
-    collection) with the ``LongTailAccuracy`` metric and the config's shot
-    thresholds, the same evaluation path as ``tools/test.py``, and takes
-    the scores the metric collected
-    (``raw_pred_score`` when the head re-balances, so always those of the
-    plain logits).
+    mmpretrain's idiom for "scores now, metrics later": ``runner.test()``
+    on the split with the config's test evaluator plus mmengine's
+    ``DumpResults`` (what ``tools/test.py CONFIG CKPT --out preds.pkl``
+    does), then the dump read back (:func:`scores_from_dump`).
+
+    Args:
+        cfg (Config): The run's config (:func:`offline_config`).
+        checkpoint (str): The checkpoint to evaluate.
+        dataloader_cfg (dict): The split (e.g. :func:`validation_dataloader`
+            or ``cfg.test_dataloader``).
 
     Returns:
         tuple[torch.Tensor, torch.Tensor]: ``(N, C)`` float32 scores and
-        ``(N,)`` labels (on rank 0; ``(None, None)`` on other ranks).
+        ``(N,)`` labels.
     """
-    from ..engine import shot_thresholds
-    many_thr, few_thr = shot_thresholds(runner.cfg)
-    metric = dict(type='LongTailAccuracy', keep_scores=True,
-                  many_thr=many_thr, few_thr=few_thr)
-    loop = TestLoop(runner, copy.deepcopy(dataloader_cfg), [metric])
-    if not getattr(runner, '_gala_run_started', False):
-        runner.call_hook('before_run')  # as Runner.test() (log files...)
-        runner._gala_run_started = True
-    loop.run()
-    kept = loop.evaluator.metrics[0].kept_scores
-    return kept if kept is not None else (None, None)
+    check_checkpoint_file(checkpoint)
+    cfg = copy.deepcopy(cfg)
+    cfg.test_dataloader = copy.deepcopy(dataloader_cfg)
+    cfg.load_from, cfg.resume = checkpoint, False
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    fd, dump = tempfile.mkstemp(suffix='.pkl', prefix='predictions_',
+                                dir=cfg.work_dir)
+    os.close(fd)
+    try:
+        runner = Runner.from_cfg(cfg)
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=dump))
+        runner.test()
+        return scores_from_dump(mmengine.load(dump))
+    finally:
+        os.remove(dump)
 
 
 def _holds_pipeline(cfg: dict) -> bool:
@@ -134,6 +153,7 @@ def write_checkpoint_with_prior(checkpoint: str, prior: torch.Tensor,
 
 
 __all__ = [
-    'init_runner', 'predict_scores', 'validation_dataloader',
+    'offline_config', 'scores_from_dump', 'predict_scores',
+    'validation_dataloader',
     'check_prior_output', 'write_checkpoint_with_prior'
 ]

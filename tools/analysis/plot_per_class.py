@@ -19,12 +19,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
 import mmengine  # noqa: E402
-import torch  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
+from gala_mm.apis import scores_from_dump  # noqa: E402
 from gala_mm.compat import load_checkpoint_file  # noqa: E402
 from gala_mm.long_tail import per_class_accuracy, prs_predict  # noqa: E402
-from gala_mm.models.heads import raw_pred_score  # noqa: E402
 from gala_mm.visualization import plot_per_class_accuracy  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
@@ -54,17 +53,10 @@ def parse_args(argv=None):
 
 def load_predictions(path: str):
     """(scores (N, C) of the plain logits, labels (N,)) from a dump."""
-    results = mmengine.load(path)
-    if not results or 'pred_score' not in results[0]:
-        raise ValueError(f'{path}: not a prediction dump of tools/test.py '
-                         '--out (no pred_score).')
-    scores = torch.stack([
-        torch.as_tensor(raw_pred_score(r)).float()
-        for r in results
-    ])
-    labels = torch.tensor([int(torch.as_tensor(r['gt_label']).reshape(-1)[0])
-                           for r in results])
-    return scores, labels
+    try:
+        return scores_from_dump(mmengine.load(path))
+    except ValueError as e:
+        raise ValueError(f'{path}: {e}') from None
 
 
 def run_meta(args) -> dict:

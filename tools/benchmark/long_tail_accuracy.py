@@ -62,7 +62,7 @@ from mmengine.config import Config, ConfigDict  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.compat import load_checkpoint_file  # noqa: E402
-from gala_mm.apis import (init_runner, predict_scores,  # noqa: E402
+from gala_mm.apis import (offline_config, predict_scores,  # noqa: E402
                           validation_dataloader)
 from gala_mm.engine import shot_thresholds  # noqa: E402
 from gala_mm.long_tail import (best_tau, per_class_accuracy,  # noqa
@@ -469,10 +469,10 @@ def posthoc_rules(method: str) -> List[str]:
 def evaluate(cfg_path: str, ckpt: str, method: str, counts: List[int],
              work_dir: str, taus: Sequence[float]) -> dict:
     """Val and test metrics of the raw model and of its post-hoc rules."""
-    runner = init_runner(cfg_path, ckpt, work_dir=work_dir)
+    cfg = offline_config(cfg_path, work_dir=work_dir)
     splits = dict(
-        val=predict_scores(runner, validation_dataloader(runner.cfg)),
-        test=predict_scores(runner, runner.cfg.test_dataloader))
+        val=predict_scores(cfg, ckpt, validation_dataloader(cfg)),
+        test=predict_scores(cfg, ckpt, cfg.test_dataloader))
     groups = shot_groups(counts, MANY_THR, FEW_THR)
     out = dict(raw={s: _metrics(sc.argmax(1).numpy(), lb.numpy(), groups)
                     for s, (sc, lb) in splits.items()})

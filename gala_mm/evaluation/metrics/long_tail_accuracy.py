@@ -69,10 +69,6 @@ class LongTailAccuracy(BaseMetric):
             ().
         per_class_out (str, optional): Write per-class accuracies (raw and
             re-balanced) and counts to this JSON file. Defaults to None.
-        keep_scores (bool): Keep the collected plain softmax scores and
-            labels in ``self.kept_scores`` (rank 0), for tools that sweep
-            tau or estimate a prior on the same evaluation path as
-            ``tools/test.py``. Defaults to False.
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Defaults to ``'lt'``.
     """
@@ -85,7 +81,6 @@ class LongTailAccuracy(BaseMetric):
                  prs_taus: Union[float, Sequence[float]] = (),
                  la_taus: Union[float, Sequence[float]] = (),
                  per_class_out: Optional[str] = None,
-                 keep_scores: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  prs_tau: Optional[Union[float, Sequence[float]]] = None,
@@ -103,8 +98,6 @@ class LongTailAccuracy(BaseMetric):
         self.prs_taus = _as_taus(prs_taus, prs_tau, 'prs_taus')
         self.la_taus = _as_taus(la_taus, la_tau, 'la_taus')
         self.per_class_out = per_class_out
-        self.keep_scores = keep_scores
-        self.kept_scores = None
 
     def set_class_counts(self, counts: Sequence[int]) -> None:
         """Counts handed over by :class:`ClassCountHook`."""
@@ -120,8 +113,7 @@ class LongTailAccuracy(BaseMetric):
 
     @property
     def _needs_scores(self) -> bool:
-        return bool(self.prs_taus or self.la_taus or self.per_class_out
-                    or self.keep_scores)
+        return bool(self.prs_taus or self.la_taus or self.per_class_out)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -140,8 +132,6 @@ class LongTailAccuracy(BaseMetric):
         if self._needs_scores:
             scores = torch.stack([r['raw_score'] for r in results])
             num_classes = scores.size(1)
-            if self.keep_scores:
-                self.kept_scores = (scores, torch.as_tensor(gt))
         counts = self._resolve_counts(num_classes or self._num_classes(gt))
         num_classes = num_classes or (len(counts) if counts is not None else
                                       self._num_classes(gt))
