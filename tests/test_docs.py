@@ -78,3 +78,40 @@ def test_documented_command(doc, tokens):
     except SystemExit as e:
         pytest.fail(f'{doc}: `{" ".join(tokens)}` is rejected by the '
                     f'tool\'s argument parser ({e})')
+
+
+def _package_modules():
+    for path in sorted(glob.glob(osp.join(REPO, 'gala_mm', '**', '*.py'),
+                                 recursive=True)):
+        rel = osp.relpath(path, REPO)
+        if osp.basename(path) not in ('__init__.py', 'version.py'):
+            yield rel
+
+
+def test_module_sizes_and_mirrored_tests():
+    """docs/architecture.md: no module over 250 lines without a reason in
+    its docstring; every sub-package has its tests/test_<package> folder."""
+    too_long = []
+    for rel in _package_modules():
+        text = open(osp.join(REPO, rel)).read()
+        if text.count('\n') > 250 and 'Longer than 250 lines' not in text:
+            too_long.append(rel)
+    assert not too_long, too_long
+    packages = {rel.split(osp.sep)[1] for rel in _package_modules()
+                if rel.count(osp.sep) >= 2}
+    missing = [p for p in packages
+               if not osp.isdir(osp.join(REPO, 'tests', f'test_{p}'))]
+    assert not missing, missing
+
+
+def test_architecture_names_what_exists():
+    """Every file the architecture document names exists (a moved or
+    renamed module cannot leave the map stale)."""
+    text = open(osp.join(REPO, 'docs/architecture.md')).read()
+    named = set(re.findall(r'`(gala_mm/[\w/]+\.py)`', text))
+    assert named, 'no module named in docs/architecture.md'
+    missing = [p for p in named if not osp.isfile(osp.join(REPO, p))]
+    assert not missing, missing
+    for package in {rel.split(osp.sep)[1] for rel in _package_modules()
+                    if rel.count(osp.sep) >= 2}:
+        assert f'gala_mm.{package}' in text, package

@@ -7,16 +7,13 @@ writes hold more than tensors (``HistoryBuffer`` objects with numpy arrays,
 numpy scalars in the meta), so ``--resume``, ``load_from`` and
 ``tools/test.py <ckpt>`` fail with ``UnpicklingError``.
 
-Trust decision: torch's safe unpickler stays; only the classes mmengine
-itself writes are allowed: ``HistoryBuffer``, and numpy arrays / scalars
-through checked stand-ins that accept plain numeric dtypes only (numpy's
-own reconstructors would let a file build an object array from raw bytes,
-i.e. forge pointers). ``HistoryBuffer`` pickles its statistic methods as
-``getattr(HistoryBuffer, 'mean')``; the name ``builtins.getattr`` maps to
-:func:`history_buffer_getattr`, which resolves those methods only. No
-callable that runs code is reachable. A checkpoint needing other classes
-keeps failing with torch's own message (convert a trusted one with
-:func:`~gala_mm.compat.convert_trusted_checkpoint`).
+Trust decision: torch's safe unpickler stays; only what mmengine writes is
+allowed: ``HistoryBuffer``, numpy arrays / scalars through checked
+stand-ins for plain numeric dtypes (numpy's own reconstructors would let a
+file forge pointers in an object array), and ``builtins.getattr`` mapped
+to :func:`history_buffer_getattr` (``HistoryBuffer`` pickles its statistic
+methods that way), which resolves those methods only. Other classes keep
+failing with torch's message (a trusted file: ``convert_trusted_checkpoint``).
 
 Scope: the allow-list is active only while a checkpoint loads through
 mmengine's ``CheckpointLoader`` (``Runner.resume``, ``load_from``,
@@ -88,11 +85,9 @@ class _NdarrayName:
 
 
 class SafeNdarray(np.ndarray):
-    """An ``ndarray`` whose unpickling state is checked first: a plain
-    numeric dtype and exactly ``prod(shape) * itemsize`` raw bytes.
-
-    Behaves as an ``ndarray``; pickles as a plain ``numpy.ndarray``.
-    """
+    """An ``ndarray`` whose unpickling state is checked first (a plain
+    numeric dtype, exactly ``prod(shape) * itemsize`` raw bytes); turned
+    into a plain ``ndarray`` by :func:`plain_arrays` after loading."""
 
     def __new__(cls, *args, **kwargs):
         raise pickle.UnpicklingError(
@@ -251,6 +246,5 @@ def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> dict:
 
 __all__ = [
     'mmengine_safe_globals', 'safe_globals_scope', 'plain_arrays',
-    'register_checkpoint_loaders', 'load_checkpoint_file',
-    'history_buffer_getattr'
+    'register_checkpoint_loaders', 'load_checkpoint_file'
 ]

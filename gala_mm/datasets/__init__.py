@@ -8,6 +8,7 @@ from .long_tail_dataset import LongTailDataset
 from .long_tail_presets import (LongTailCIFAR10, LongTailCIFAR100,
                                 LongTailFashionMNIST, LongTailPreset)
 from .samplers import ClassBalancedSampler
+from .seeded_dataset import SeededDataset, sample_seed
 from .wrappers import unwrap_dataset
 
 __all__ = [
@@ -17,5 +18,5 @@ __all__ = [
     'hold_out_per_class', 'CIFAR10AutoAugment', 'cifar10_policies',
     'CenterPad',
     'ClassBalancedSampler', 'unwrap_dataset', 'LongTailDataset',
-    'LongTailPreset', 'LongTailFashionMNIST'
+    'LongTailPreset', 'LongTailFashionMNIST', 'SeededDataset', 'sample_seed'
 ]

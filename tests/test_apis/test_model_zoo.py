@@ -91,3 +91,14 @@ def test_from_installed_wheel(tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r'OK (\d+) (\d+)\s*$', proc.stdout), proc.stdout
+
+
+def test_missing_index_warns_instead_of_failing(monkeypatch, tmp_path):
+    """A package installed without its configs still imports (the
+    registries work); only the model names are missing, and it says so."""
+    from gala_mm.apis import model_zoo
+    monkeypatch.setattr(model_zoo, '_registered', False)
+    monkeypatch.setattr(model_zoo, 'MIM_ROOT', str(tmp_path))
+    with pytest.warns(UserWarning, match='installed without its configs'):
+        model_zoo.register_models()
+    assert model_zoo._registered is False

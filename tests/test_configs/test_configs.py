@@ -99,5 +99,18 @@ def test_model_zoo_files():
     # every GALA/baseline config is listed in the zoo
     for path in CONFIGS:
         assert osp.basename(path)[:-3] in names, path
+    # every number in the zoo is the README's measured row of that config,
+    # and a config without measured numbers has no weights
     readme = open(osp.join(REPO, 'configs/gala/README.md')).read()
-    assert 'not yet trained' in readme
+    rows = {line.split(']')[0][3:]: line for line in readme.splitlines()
+            if line.startswith('| [')}
+    for model in index.models:
+        metrics = {k: v for r in model.results for k, v in
+                   (r.metrics or {}).items()}
+        if not metrics:
+            assert model.weights is None, model.name
+            continue
+        assert model.name in rows, model.name
+        cells = rows[model.name]
+        for name, value in metrics.items():
+            assert f' {value:.2f}' in cells, (model.name, name, value)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gala_mm.compat import load_checkpoint_file
-from gala_mm.engine.hooks import sample_seed
+from gala_mm.datasets import sample_seed
 
 from ..conftest import REPO, tiny_config
 

@@ -440,8 +440,8 @@ def test_follow_up_jobs_start_while_the_stage_runs(bench, tmp_path,
 def test_a_failed_run_stops_the_queue(bench, monkeypatch, capsys):
     """With --jobs 2, a failing run is reported at once and no queued run
     starts after it; the run in progress finishes (its training is kept),
-    then the error is raised. Before, the pool trained every queued run
-    (hours) before the error surfaced. The fake pool's futures cannot be
+    then the error is raised. Unchecked, the pool would train every queued
+    run (hours) before the error surfaced. The fake pool's futures cannot be
     cancelled, as a process pool's runs handed to a worker ahead of time
     cannot, and the benchmark process sees the failure late: the failing
     worker must stop the pool, and every worker check it."""

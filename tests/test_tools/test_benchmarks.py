@@ -121,7 +121,9 @@ def test_loss_cost_quick(tmp_path):
                      str(out)])
     res = json.loads(out.read_text())
     assert {r['C'] for r in res['loss_only']} == {10, 100}
-    assert all(r['ratio'] > 0 for r in res['head'])
+    for row in res['head'] + res['loss_only']:
+        assert row['ratio'] == pytest.approx(row['gala_ms'] / row['ce_ms'])
+        assert row['ce_ms'] > 0 and row['gala_ms'] > 0
     assert res['memory'][1]['gala'] == 2 * 100 * 8 + 8
     assert 'official-style' in proc.stdout
 

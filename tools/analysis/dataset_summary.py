@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.engine import dataset_class_counts, unwrap_dataset  # noqa
+from gala_mm.datasets import unwrap_dataset  # noqa: E402
+from gala_mm.engine import dataset_class_counts  # noqa: E402
 from gala_mm.long_tail import shot_groups  # noqa: E402
 from gala_mm.visualization import plot_class_histogram  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402

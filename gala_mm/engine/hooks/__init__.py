@@ -1,8 +1,8 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 from .class_count_hook import (ClassCountHook, dataset_class_counts,
-                               shot_thresholds, unwrap_dataset, unwrap_model)
+                               shot_thresholds, unwrap_model)
 from .drw_hook import DeferredReweightHook
-from .exact_resume_hook import ExactResumeHook, SeededDataset, sample_seed
+from .exact_resume_hook import ExactResumeHook
 from .gala_stats_hook import GALAStatsHook, gala_losses, summarize_log_theta
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .work_dir_lock_hook import WorkDirLockHook, release_work_dir
@@ -10,7 +10,6 @@ from .work_dir_lock_hook import WorkDirLockHook, release_work_dir
 __all__ = [
     'ClassCountHook', 'DeferredReweightHook', 'GALAStatsHook',
     'SafeCheckpointHook', 'WorkDirLockHook', 'ExactResumeHook',
-    'SeededDataset', 'sample_seed', 'release_work_dir',
-    'dataset_class_counts', 'unwrap_dataset', 'unwrap_model', 'gala_losses',
+    'release_work_dir', 'dataset_class_counts', 'unwrap_model', 'gala_losses',
     'summarize_log_theta', 'shot_thresholds'
 ]

@@ -301,8 +301,8 @@ def test_float_hard_labels_name_the_fix():
     (torch.tensor([[float('nan'), 1, 0, 0, 0]] * 4), r'sum to 1 per row'),
 ])
 def test_soft_targets_that_are_not_distributions(target, match):
-    """Before: scaled the loss and θ silently, made θ negative (log NaN),
-    or reported a NaN target as '0 NaN logits'."""
+    """Unchecked, such targets scale the loss and θ silently, make θ
+    negative (log NaN) or are reported as '0 NaN logits'."""
     loss = GALALoss(5).train()
     loss(torch.randn(4, 5, requires_grad=True), torch.tensor([0, 1, 2, 3]))
     theta, steps = loss.theta.clone(), int(loss.num_updates)
