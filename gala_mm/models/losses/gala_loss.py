@@ -118,6 +118,12 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
         """``log(theta + eps)`` in float64, shape ``(C,)``."""
         return torch.log(self.theta + self.eps)
 
+    # Computed outside any torch.compile graph: inside one, the backward may
+    # recompute the offsets from the ``theta`` buffer (a cheap graph input)
+    # after this step's in-place update, i.e. from the wrong statistics
+    # (autograd's version check stops it). A fresh eager tensor is never
+    # updated in place.
+    @torch.compiler.disable
     def logit_offsets(self) -> Tuple[torch.Tensor, torch.Tensor]:
         """The offsets added to non-target and target logits.
 
