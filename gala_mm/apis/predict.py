@@ -45,7 +45,10 @@ def scores_from_dump(samples: Sequence[dict]
     re-balanced, so always those of the plain logits) and labels ``(N,)``
     of a prediction dump (``tools/test.py --out``, mmengine's
     ``DumpResults``)."""
-    if not samples or 'pred_score' not in samples[0]:
+    if not samples:
+        raise ValueError('The split has no predictions (it holds no '
+                         'images): check its file list / val_per_class.')
+    if 'pred_score' not in samples[0]:
         raise ValueError('Not a prediction dump of tools/test.py --out (no '
                          'pred_score).')
     scores = torch.stack(
@@ -109,7 +112,10 @@ def validation_dataloader(cfg: Config,
     if val_ann_file is not None:
         loader.dataset.ann_file = val_ann_file
         return loader
-    train_ds = copy.deepcopy(cfg.train_dataloader.dataset)
+    # the long-tailed split itself, not the wrappers around it (a
+    # validation pass neither repeats nor re-balances)
+    train_ds = unwrap_dataset(copy.deepcopy(cfg.train_dataloader.dataset),
+                              lambda d: 'val_per_class' in d)
     if not train_ds.get('val_per_class'):
         raise ValueError(
             'The training dataset holds out no validation split: set '
