@@ -8,8 +8,10 @@ Both read the same long-tailed dataset through the same mmpretrain pipeline,
 collate function and data preprocessor; the runner's config goes through
 tools/train.py's own argument handling, the plain loop is what one would
 write by hand (DataLoader, forward, backward, SGD step). Images/s are
-measured after a warm-up, in fp32 and bf16 autocast, alternating the two
-loops; the ratio is the median over paired repeats. The share of the
+measured after a warm-up for each variant (fp32 / bf16 autocast, NCHW /
+channels-last, eager / ``torch.compile``: ``--variants``), alternating the
+two loops; the ratio is the median over paired repeats. The warm-up
+(compilation, for compiled variants) is timed separately. The share of the
 runner's iteration time spent outside ``model.train_step`` (hooks, logging,
 loop, waiting for data) is reported too: unlike images/s it hardly depends
 on how busy the machine is.
@@ -25,7 +27,7 @@ import sys
 import tempfile
 import time
 from statistics import median
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -56,17 +58,20 @@ def load_train_tool():
 
 
 class IterTimer(Hook):
-    """Wall time of iterations ``warmup`` .. end, and the part of it spent
-    in ``model.train_step`` (forward, backward, optimizer step); the rest is
+    """Wall time of the warm-up iterations (compilation included), of
+    iterations ``warmup`` .. end, and the part of the latter spent in
+    ``model.train_step`` (forward, backward, optimizer step); the rest is
     the Runner's own work (hooks, logging, loop) and waiting for data."""
 
     def __init__(self, warmup: int):
         self.warmup, self.start, self.end, self.images = warmup, None, None, 0
-        self.step_time = 0.0
+        self.step_time, self.first = 0.0, None
 
-    def time_train_step(self, model) -> None:
-        """Wrap ``model.train_step`` to add its wall time to ``step_time``
+    def before_train(self, runner) -> None:
+        """Wrap ``model.train_step`` (as compiled by ``compile=True``, which
+        happens before this hook) to add its wall time to ``step_time``
         once the timed iterations have started."""
+        model = runner.model
         train_step = model.train_step
 
         def timed_train_step(*args, **kwargs):
@@ -78,6 +83,7 @@ class IterTimer(Hook):
             return outputs
 
         model.train_step = timed_train_step
+        self.first = time.perf_counter()
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if runner.iter == self.warmup:
@@ -90,7 +96,30 @@ class IterTimer(Hook):
             self.end = time.perf_counter()
 
 
-def make_cfg(data_root: str, iters: int, amp: bool,
+class Variant(NamedTuple):
+    """A training-step recipe: precision, memory layout, compilation."""
+    amp: bool = False
+    channels_last: bool = False
+    compiled: bool = False
+
+    @property
+    def name(self) -> str:
+        return '+'.join(['bf16' if self.amp else 'fp32'] +
+                        ['cl'] * self.channels_last +
+                        ['compile'] * self.compiled)
+
+    @classmethod
+    def parse(cls, name: str) -> 'Variant':
+        """``fp32``, ``bf16+cl``, ``fp32+cl+compile``..."""
+        parts = name.split('+')
+        if parts[0] not in ('fp32', 'bf16') or not set(parts[1:]) <= {
+                'cl', 'compile'}:
+            raise ValueError(f'--variants: {name!r}, expected fp32|bf16 '
+                             'followed by +cl and/or +compile.')
+        return cls(parts[0] == 'bf16', 'cl' in parts, 'compile' in parts)
+
+
+def make_cfg(data_root: str, iters: int, variant: Variant,
              small: bool = False) -> Config:
     """The config ``tools/train.py CONFIG --no-validate [--amp]`` would run,
     as an iteration-based loop of ``iters`` steps without checkpoints."""
@@ -106,27 +135,32 @@ def make_cfg(data_root: str, iters: int, amp: bool,
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = None
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10000)
-    cfg.custom_hooks = [dict(type='ClassCountHook')]
+    cfg.custom_hooks = [dict(type='ClassCountHook')] + (
+        [dict(type='ChannelsLastHook')] if variant.channels_last else [])
+    if variant.compiled:
+        cfg.compile = True
     cfg.log_level = 'WARNING'
     train_tool = load_train_tool()
     argv = [CONFIG, '--no-validate', '--work-dir',
-            tempfile.mkdtemp(prefix='gala_tp_')] + (['--amp'] if amp else [])
+            tempfile.mkdtemp(prefix='gala_tp_')]
+    argv += ['--amp'] if variant.amp else []
     return train_tool.merge_args(cfg, train_tool.parse_args(argv))
 
 
-def runner_images_per_s(data_root, iters, warmup, amp,
-                        small) -> Tuple[float, float]:
-    """Images/s of the Runner and the share of its iteration time spent
+def runner_images_per_s(data_root, iters, warmup, variant,
+                        small) -> Tuple[float, float, float]:
+    """Images/s of the Runner, the share of its iteration time spent
     outside ``model.train_step`` (the same training step as the plain
-    loop's: preprocessing, forward, backward, optimizer step)."""
-    cfg = make_cfg(data_root, iters, amp, small)
+    loop's: preprocessing, forward, backward, optimizer step) and the
+    warm-up's seconds."""
+    cfg = make_cfg(data_root, iters, variant, small)
     runner = Runner.from_cfg(cfg)
     timer = IterTimer(warmup)
     runner.register_hook(timer, priority='VERY_LOW')
-    timer.time_train_step(runner.model)
     runner.train()
     wall = timer.end - timer.start
-    return timer.images / wall, 1 - timer.step_time / wall
+    return (timer.images / wall, 1 - timer.step_time / wall,
+            timer.start - timer.first)
 
 
 def _sync(device: torch.device) -> None:
@@ -134,14 +168,17 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def plain_images_per_s(data_root, iters, warmup, amp, small,
-                       device=torch.device('cpu')) -> Tuple[float, float]:
+def plain_images_per_s(data_root, iters, warmup, variant, small,
+                       device=torch.device('cpu')
+                       ) -> Tuple[float, float, float]:
     """Images/s of the hand-written loop on the same dataset, pipeline and
-    model, and the share of its iteration time spent outside the training
-    step (data preprocessing, forward, backward, optimizer step)."""
+    model, the share of its iteration time spent outside the training
+    step (data preprocessing, forward, backward, optimizer step) and the
+    warm-up's seconds."""
     from mmengine.dataset import default_collate
     from mmpretrain.registry import DATASETS, MODELS
-    cfg = make_cfg(data_root, iters, amp, small)
+    cfg = make_cfg(data_root, iters, variant, small)
+    amp, layout = variant.amp, torch.channels_last
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=cfg.train_dataloader.batch_size, shuffle=True,
@@ -150,6 +187,9 @@ def plain_images_per_s(data_root, iters, warmup, amp, small,
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.data_preprocessor = cfg.data_preprocessor
     model = MODELS.build(model_cfg).train().to(device)
+    if variant.channels_last:
+        model.to(memory_format=layout)
+    forward = torch.compile(model) if variant.compiled else model
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9,
                           weight_decay=5e-4)
     # --amp: bf16 on the CPU, fp16 + loss scaling on a GPU (as the Runner)
@@ -157,6 +197,7 @@ def plain_images_per_s(data_root, iters, warmup, amp, small,
     scaler = torch.amp.GradScaler(device.type,
                                   enabled=amp and device.type == 'cuda')
     it, images, start, step_time = 0, 0, None, 0.0
+    first = time.perf_counter()
     while it < iters:
         for batch in loader:
             if it == warmup:
@@ -164,8 +205,11 @@ def plain_images_per_s(data_root, iters, warmup, amp, small,
                 start = time.perf_counter()
             tic = time.perf_counter()
             data = model.data_preprocessor(batch, True)
+            if variant.channels_last:
+                data['inputs'] = data['inputs'].contiguous(
+                    memory_format=layout)
             with torch.autocast(device.type, dtype=dtype, enabled=amp):
-                losses = model(**data, mode='loss')
+                losses = forward(**data, mode='loss')
             opt.zero_grad()
             scaler.scale(losses['loss']).backward()
             scaler.step(opt)
@@ -179,7 +223,7 @@ def plain_images_per_s(data_root, iters, warmup, amp, small,
                 break
     _sync(device)
     wall = time.perf_counter() - start
-    return images / wall, 1 - step_time / wall
+    return images / wall, 1 - step_time / wall, start - first
 
 
 def parse_args(argv=None):
@@ -188,6 +232,10 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--iters', type=int, default=60)
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument(
+        '--variants', help='comma-separated recipes to measure, e.g. '
+        "'fp32,fp32+cl,fp32+cl+compile,bf16+cl+compile' (default: fp32 and "
+        'bf16; bf16 is skipped on a CPU without native bf16)')
     parser.add_argument('--device', default='cpu',
                         help="'cpu' or 'cuda': the plain loop's device (the "
                         'Runner picks the GPU by itself when there is one)')
@@ -204,29 +252,35 @@ def main(argv=None):
           f'{torch.__version__}, {torch.get_num_threads()} threads; '
           f'ResNet-32 + GALA, batch 128, {iters - warmup} timed iterations, '
           f'median of {repeats} paired repeats')
+    names = (args.variants.split(',') if args.variants else
+             ['fp32', 'bf16'])
     results = {}
-    for amp in (False, True):
-        if amp and args.device == 'cpu' and not cpu_has_native_bf16():
-            print('bf16: skipped (this CPU has no native bfloat16, no AMX / '
-                  'AVX512-BF16: emulated bf16 is ~40x slower than fp32)')
+    for variant in map(Variant.parse, names):
+        if variant.amp and args.device == 'cpu' and \
+                not cpu_has_native_bf16():
+            print(f'{variant.name}: skipped (this CPU has no native '
+                  'bfloat16, no AMX / AVX512-BF16: emulated bf16 is ~40x '
+                  'slower than fp32)')
             continue
         runs = dict(runner=[], plain=[])
         for _ in range(repeats):  # alternate, so noise hits both
             runs['plain'].append(
-                plain_images_per_s(data_root, iters, warmup, amp, args.quick,
-                                   torch.device(args.device)))
+                plain_images_per_s(data_root, iters, warmup, variant,
+                                   args.quick, torch.device(args.device)))
             runs['runner'].append(
-                runner_images_per_s(data_root, iters, warmup, amp,
+                runner_images_per_s(data_root, iters, warmup, variant,
                                     args.quick))
-        name = (('fp16' if args.device.startswith('cuda') else 'bf16')
-                if amp else 'fp32')
+        name = variant.name
+        if variant.amp and args.device.startswith('cuda'):
+            name = name.replace('bf16', 'fp16')
         results[name] = summarize(runs)
         print_result(name, results[name])
     return results
 
 
 def summarize(runs: dict) -> dict:
-    """Medians over the repeats of ``runs[loop] = [(img/s, outside share)]``.
+    """Medians over the repeats of ``runs[loop] = [(img/s, outside share,
+    warm-up s)]``.
 
     ``ratio`` is the median of the paired runner/plain ratios;
     ``step_ratio`` compares the loops' time outside the training step
@@ -235,8 +289,9 @@ def summarize(runs: dict) -> dict:
     """
     res = {}
     for loop in ('runner', 'plain'):
-        res[loop] = median(speed for speed, _ in runs[loop])
-        res[f'{loop}_outside_step'] = median(share for _, share in runs[loop])
+        res[loop] = median(r[0] for r in runs[loop])
+        res[f'{loop}_outside_step'] = median(r[1] for r in runs[loop])
+        res[f'{loop}_warmup_s'] = median(r[2] for r in runs[loop])
     res['ratios'] = [r[0] / p[0] for r, p in zip(runs['runner'],
                                                  runs['plain'])]
     res['ratio'] = median(res['ratios'])
@@ -246,6 +301,7 @@ def summarize(runs: dict) -> dict:
 
 
 def print_result(name: str, res: dict) -> None:
+    what = 'compilation included' if 'compile' in name else 'first steps'
     repeats = ', '.join(f'{r:.3f}' for r in res['ratios'])
     print(f'{name}: runner {res["runner"]:7.1f} img/s   plain loop '
           f'{res["plain"]:7.1f} img/s   ratio {res["ratio"]:.3f} '
@@ -253,7 +309,10 @@ def print_result(name: str, res: dict) -> None:
           f'      time outside the training step: runner '
           f'{res["runner_outside_step"]:.1%}, plain loop '
           f'{res["plain_outside_step"]:.1%} -> ratio at equal step time '
-          f'{res["step_ratio"]:.3f}')
+          f'{res["step_ratio"]:.3f}\n'
+          f'      warm-up ({what}): '
+          f'runner {res["runner_warmup_s"]:.1f} s, plain loop '
+          f'{res["plain_warmup_s"]:.1f} s')
 
 
 if __name__ == '__main__':
