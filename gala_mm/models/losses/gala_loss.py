@@ -47,14 +47,9 @@ class GALALoss(GALAStatisticsMixin, nn.Module):
     equals ``theta_k`` exactly for softmax cross-entropy (per sample,
     ``sum_{j != y} p_j = 1 - p_y``), so one statistic serves both.
 
-    Statistics: with per-step contribution ``g``, ``accumulation='double'``
-    (official) keeps ``A += g; theta += A`` (an inner running sum added into
-    an outer one every step, so early steps weigh most);
-    ``accumulation='single'`` keeps ``theta = A``. They are float64
-    buffers of shape ``(C,)`` (saved in checkpoints), updated once per
-    training forward (``self.training`` and grad enabled) after the loss of
-    the current batch is computed, and all-reduced across processes so every
-    rank holds identical values. In eval mode the loss is plain
+    Statistics (:class:`GALAStatisticsMixin`: float64 ``(C,)`` buffers,
+    checkpointed, all-reduced) are updated once per training forward, after
+    the loss of the batch is computed. In eval mode the loss is plain
     cross-entropy on the unadjusted logits (the adjustment is train-only).
 
     Soft targets (Mixup/CutMix ``gt_score``, label smoothing) are treated as
