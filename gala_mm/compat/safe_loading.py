@@ -239,7 +239,6 @@ def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> dict:
         dict: The checkpoint, numpy arrays as plain ``ndarray``.
     """
     check_checkpoint_file(filename)
-    register_checkpoint_loaders()
     return CheckpointLoader.load_checkpoint(filename, map_location,
                                             logger='silent')
 

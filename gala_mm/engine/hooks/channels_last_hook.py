@@ -2,10 +2,10 @@
 """Channels-last (NHWC) memory format for training and evaluation."""
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ...utils import suggest_typos
+from .class_count_hook import unwrap_model
 
 
 def _inputs_to_channels_last(module, args, output):
@@ -36,12 +36,11 @@ class ChannelsLastHook(Hook):
     priority = 'VERY_HIGH'
 
     def _convert(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        preprocessor = getattr(model, 'data_preprocessor', None)
+        model = unwrap_model(runner.model)
         if getattr(model, '_gala_channels_last', False):
             return
         model.to(memory_format=torch.channels_last)
+        preprocessor = getattr(model, 'data_preprocessor', None)
         if preprocessor is not None:
             preprocessor.register_forward_hook(_inputs_to_channels_last)
         model._gala_channels_last = True
