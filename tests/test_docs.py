@@ -7,7 +7,6 @@ tool's own argument parser accepts the documented arguments. (The commands
 themselves run for real in the other tests and in the demo.)
 """
 import glob
-import importlib.util
 import os.path as osp
 import re
 import shlex
@@ -15,7 +14,7 @@ import subprocess
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, load_tool
 
 DOCS = [osp.join(REPO, 'README.md'), osp.join(REPO, 'configs/gala/README.md')
         ] + sorted(glob.glob(osp.join(REPO, 'docs/*.md')))
@@ -48,14 +47,6 @@ def test_docs_have_commands():
     for must in ('tools/run_demo.sh', 'tools/run_tests.sh', 'tools/train.py',
                  'tools/test.py', 'tools/dist_train.sh', 'tools/tune_tau.py'):
         assert must in scripts
-
-
-def load_tool(path):
-    spec = importlib.util.spec_from_file_location(
-        'doc_tool_' + osp.basename(path)[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize('doc,tokens', COMMANDS,

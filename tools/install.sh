@@ -11,7 +11,7 @@ if ! "$PY" -c "import torch, torchvision" >/dev/null 2>&1; then
 fi
 if ! "$PY" - >/dev/null 2>&1 <<'PYEOF'
 import importlib.metadata as md, os, sys
-import gala_mm, mmpretrain, mmengine, mmcv, scipy, pytest, flake8, pkg_resources  # noqa
+import gala_mm, mmpretrain, mmengine, mmcv, scipy, pytest, xdist, flake8, pkg_resources  # noqa
 import tensorboard, onnx, onnxruntime  # noqa  (tests extra)
 md.version('gala-mm')
 here = os.path.realpath('gala_mm')

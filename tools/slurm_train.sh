@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Usage: GPUS=8 tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [args]
+# (TOOL=test: tools/slurm_test.sh, the 4th argument is the checkpoint)
 set -x
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
-WORK_DIR=$4
+TOOL=${TOOL:-train}
+if [ "$TOOL" = train ]; then FOURTH="--work-dir=$4"; else FOURTH=$4; fi
 GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
@@ -20,4 +22,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u tools/train.py ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}
+    python -u tools/${TOOL}.py ${CONFIG} ${FOURTH} --launcher="slurm" ${PY_ARGS}

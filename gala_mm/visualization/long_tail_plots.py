@@ -177,3 +177,32 @@ def plot_class_histogram(class_counts: Sequence[int],
                  f'images, imbalance {counts.max() / counts.min():.0f}')
     fig.tight_layout()
     return fig
+
+
+def plot_method_comparison(per_seed: Dict[str, Dict[int, float]],
+                           metric: str = 'balanced test accuracy (%)'):
+    """One column per table row: its per-seed values (dots) and their mean
+    (bar), e.g. the balanced test accuracy of every method of a comparison.
+
+    Args:
+        per_seed (dict): Row name -> {seed: value}.
+        metric (str): The y-axis label.
+    """
+    fig = Figure(figsize=(1.2 * len(per_seed) + 2, 4))
+    ax = fig.subplots()
+    names = list(per_seed)
+    for i, name in enumerate(names):
+        values = np.asarray(list(per_seed[name].values()), dtype=float)
+        ax.bar(i, values.mean(), width=0.6, color='#c6d7eb')
+        ax.plot(np.full(values.size, i), values, 'o', color='#4c72b0',
+                markersize=4)
+    lows = [min(v.values()) for v in per_seed.values()]
+    highs = [max(v.values()) for v in per_seed.values()]
+    pad = max(0.5, 0.2 * (max(highs) - min(lows)))
+    ax.set_ylim(min(lows) - pad, max(highs) + pad)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha='right', fontsize=8)
+    ax.set_ylabel(metric)
+    ax.set_title('bars: mean over seeds; dots: seeds')
+    fig.tight_layout()
+    return fig

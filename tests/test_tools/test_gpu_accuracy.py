@@ -1,7 +1,8 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""tools/benchmark/gpu_accuracy.sh on the CPU (--dry-run): runs trained
-two at once, stopped at the time budget, the finished ones reported and
-packed; tools/benchmark/device_setup.sh's error without wheels."""
+"""tools/benchmark/gpu_accuracy.sh on the CPU (--dry-run): run_grid.py's
+runs two at once, stopped at the time budget, the finished ones summarised
+by compare_methods.py and packed; tools/benchmark/device_setup.sh's error
+without wheels."""
 import json
 import os
 import os.path as osp
@@ -17,7 +18,7 @@ SCRIPT = osp.join(REPO, 'tools/benchmark/gpu_accuracy.sh')
 
 
 # Stands in for coreutils' ``timeout``: the budget runs out once the first
-# run's result file exists (not after a number of seconds), so the test
+# run's test predictions exist (not after a number of seconds), so the test
 # walks the "stopped at the budget" path however fast the machine is.
 FAKE_TIMEOUT = """#!{python}
 import glob, os, signal, subprocess, sys, time
@@ -26,7 +27,7 @@ while args[0].startswith('-'):  # timeout's own options, then the duration
     args.pop(0)
 args = args[1:]
 proc = subprocess.Popen(args, start_new_session=True)
-results = os.path.join(os.environ['WORK'], 'results', '*.json')
+results = os.path.join(os.environ['WORK'], '*', 'test_preds.pkl')
 while proc.poll() is None:
     if glob.glob(results):
         os.killpg(proc.pid, signal.SIGTERM)
@@ -56,20 +57,23 @@ def test_gpu_accuracy_dry_run_stops_at_budget(tmp_path):
     assert proc.returncode == 0, log
     for step in ('1/3', '2/3', '3/3', 'done'):
         assert step in proc.stdout, log
-    with tarfile.open(out / 'results.tar.gz') as tar:
-        names = [n for n in tar.getnames() if n.endswith('.json')]
-        runs = [json.load(tar.extractfile(n)) for n in names]
-    # the quick grid has 7 runs; the budget ran out after the first
-    # finished (two may finish together): a planned stop, not a failure
-    assert 1 <= len(runs) < 7, log
+    with tarfile.open(out / 'runs.tar.gz') as tar:
+        names = tar.getnames()
+    runs = [n.split('/')[1] for n in names if n.endswith('/test_preds.pkl')]
+    # five method configs; the budget ran out after the first finished
+    # (two may finish together): a planned stop, not a failure
+    assert 1 <= len(runs) < 5, log
+    assert all(r.endswith('_s0') for r in runs), runs
     assert 'stopped at the budget' in proc.stdout, log
     assert f'done: {len(runs)} runs finished' in proc.stdout
-    assert all(r['tag'].startswith('if100_e1_s0_') for r in runs)
-    report = (out / 'report' / 'report_compare.md').read_text()
-    assert f'finished runs: {len(runs)}' in report
+    # every finished run keeps its checkpoint (the model zoo's weights)
+    assert all(any(n.startswith(f'./{r}/epoch_1.pth') for n in names)
+               for r in runs)
+    report = (out / 'report.md').read_text()
+    assert '| method | chosen on val |' in report
+    summary = json.loads((out / 'report.json').read_text())
+    assert len(summary['rows']) >= len(runs)
     assert 'no GPU' in (out / 'machine.txt').read_text()
-    with tarfile.open(out / 'logs.tar.gz') as tar:
-        assert any(n.endswith('_ce.log') for n in tar.getnames())
 
 
 def test_device_setup_names_the_fix_without_wheels(tmp_path):
