@@ -13,5 +13,6 @@ custom_hooks = [
     dict(type='ClassCountHook'),
     dict(type='GALAStatsHook', interval=1),
     dict(type='ExactResumeHook'),
+    dict(type='ChannelsLastHook'),
 ]
 comparison_rows = {'GALA': 'raw', 'GALA + PRS': 'prs'}

@@ -10,6 +10,7 @@ custom_hooks = [
     dict(type='WorkDirLockHook'),
     dict(type='ClassCountHook'),
     dict(type='ExactResumeHook'),
+    dict(type='ChannelsLastHook'),
     dict(type='DeferredReweightHook', start_epoch=51),  # int(0.8 * 64)
 ]
 comparison_rows = {'LDAM-DRW': 'raw'}

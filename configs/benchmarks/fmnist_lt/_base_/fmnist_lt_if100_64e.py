@@ -40,6 +40,7 @@ custom_hooks = [
     dict(type='WorkDirLockHook'),
     dict(type='ClassCountHook'),
     dict(type='ExactResumeHook'),
+    dict(type='ChannelsLastHook'),  # the demo's fast recipe
 ]
 # The rows of the comparison this config's runs give
 # (tools/analysis/compare_methods.py): row name -> post-hoc rule
