@@ -83,6 +83,15 @@ def test_from_installed_wheel(tmp_path):
         torch.save(dict(state_dict=model.state_dict()), 'w.pth')
         img = (np.random.rand(32, 32, 3) * 255).astype('uint8')
         out = inference_model('resnet32_cifar10lt', img, pretrained='w.pth')
+        # the tools travel with the package: python -m gala_mm TOOL
+        import subprocess, sys
+        tools = os.path.join(os.path.dirname(gala_mm.__file__), '.mim',
+                             'tools')
+        assert os.path.isfile(os.path.join(tools, 'tune_tau.py'))
+        run = subprocess.run([sys.executable, '-m', 'gala_mm',
+                              'compare_methods', '--help'],
+                             capture_output=True, text=True)
+        assert run.returncode == 0 and '--margin' in run.stdout, run.stderr
         print('OK', len(names), out['pred_label'])
         """)
     env = dict(os.environ, PYTHONPATH=str(site))

@@ -18,7 +18,7 @@ SCRIPT = osp.join(REPO, 'tools/benchmark/gpu_accuracy.sh')
 
 
 # Stands in for coreutils' ``timeout``: the budget runs out once the first
-# run's test predictions exist (not after a number of seconds), so the test
+# run's preds.npz exists (not after a number of seconds), so the test
 # walks the "stopped at the budget" path however fast the machine is.
 FAKE_TIMEOUT = """#!{python}
 import glob, os, signal, subprocess, sys, time
@@ -27,7 +27,7 @@ while args[0].startswith('-'):  # timeout's own options, then the duration
     args.pop(0)
 args = args[1:]
 proc = subprocess.Popen(args, start_new_session=True)
-results = os.path.join(os.environ['WORK'], '*', 'test_preds.pkl')
+results = os.path.join(os.environ['WORK'], '*', 'preds.npz')
 while proc.poll() is None:
     if glob.glob(results):
         os.killpg(proc.pid, signal.SIGTERM)
@@ -59,7 +59,7 @@ def test_gpu_accuracy_dry_run_stops_at_budget(tmp_path):
         assert step in proc.stdout, log
     with tarfile.open(out / 'runs.tar.gz') as tar:
         names = tar.getnames()
-    runs = [n.split('/')[1] for n in names if n.endswith('/test_preds.pkl')]
+    runs = [n.split('/')[1] for n in names if n.endswith('/preds.npz')]
     # five method configs; the budget ran out after the first finished
     # (two may finish together): a planned stop, not a failure
     assert 1 <= len(runs) < 5, log

@@ -110,7 +110,8 @@ def test_tiny_grid_with_a_new_method(tiny_fmnist, tmp_path):
             '--cfg-options', *tiny_options(tiny_fmnist)]
     proc = run_tool(argv, timeout=900)
     assert '4 of 4 runs finished now' in proc.stdout, proc.stdout
-    assert not glob.glob(str(root / '*' / '*.part.pkl'))
+    assert not glob.glob(str(root / '*' / '*.pkl'))
+    assert len(glob.glob(str(root / '*' / 'preds.npz'))) == 4
     # running it again: everything is finished, nothing to do
     assert '0 of 0 runs' in run_tool(argv).stdout
     assert run_tool(argv + ['--dry-run']).stdout == ''
@@ -144,7 +145,7 @@ def test_tiny_grid_with_a_new_method(tiny_fmnist, tmp_path):
     assert all('bootstrap' in c and c['seeds'] == [0, 1]
                for c in comparisons)
     # a run whose predictions are gone is the only one run again
-    os.remove(root / 'my_loss_s1' / 'test_preds.pkl')
+    os.remove(root / 'my_loss_s1' / 'preds.npz')
     cmds = run_tool(argv + ['--dry-run']).stdout.splitlines()
     assert len(cmds) == 3 and all('my_loss_s1' in c for c in cmds)
     assert sys.executable in cmds[0]

@@ -8,7 +8,7 @@
         docs/benchmarks/results/fmnist_lt --epochs 64
 
 Reads run work dirs of ``tools/benchmark/run_grid.py`` (``grid.json``,
-``val_preds.pkl``, ``test_preds.pkl``, the checkpoint's class counts) or
+``preds.npz``: both splits' scores, the class counts) or
 result files of the former benchmark tool. Every choice is made on the
 validation split only: a method's knobs on its lowest seed (the best
 balanced accuracy; ties: the value listed first in the grid), PRS's / LA's
@@ -33,11 +33,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 import mmengine  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import scores_from_dump  # noqa: E402
-from gala_mm.compat import load_checkpoint_file  # noqa: E402
 from gala_mm.engine import shot_thresholds  # noqa: E402
 from gala_mm.long_tail import shot_groups, summarize, tau_sweep  # noqa
 from gala_mm.long_tail.comparison import (choose, compare,  # noqa: E402
@@ -93,14 +92,14 @@ def _work_dir_run(work: str) -> dict:
     grid = mmengine.load(osp.join(work, 'grid.json'))
     cfg = Config.fromfile(grid['config'])
     cfg.merge_from_dict(dict(o.split('=', 1) for o in grid['options']))
-    with open(osp.join(work, 'last_checkpoint')) as f:
-        meta = load_checkpoint_file(f.read().strip())['meta']['dataset_meta']
-    counts, metric = meta['class_counts'], _metric_cfg(cfg)
+    preds = np.load(osp.join(work, 'preds.npz'))
+    counts, metric = preds['class_counts'].tolist(), _metric_cfg(cfg)
     groups = shot_groups(counts, *shot_thresholds(cfg))
     rows = cfg.get('comparison_rows') or {
         osp.splitext(osp.basename(grid['config']))[0]: 'raw'}
-    splits = {s: scores_from_dump(mmengine.load(
-        osp.join(work, f'{s}_preds.pkl'))) for s in ('val', 'test')}
+    splits = {s: (torch.from_numpy(preds[f'{s}_scores']),
+                  torch.from_numpy(preds[f'{s}_labels']))
+              for s in ('val', 'test')}
     evals = dict(raw=[dict(tau=0.0, **{
         s: summarize(sc.argmax(1).numpy(), lb.numpy(), len(counts), groups)
         for s, (sc, lb) in splits.items()})])
@@ -123,7 +122,7 @@ def read_runs(paths: List[str]) -> List[dict]:
     for path in paths:
         for f in sorted(glob.glob(osp.join(path, '**', 'grid.json'),
                                   recursive=True)):
-            if osp.isfile(osp.join(osp.dirname(f), 'test_preds.pkl')):
+            if osp.isfile(osp.join(osp.dirname(f), 'preds.npz')):
                 runs.append(_work_dir_run(osp.dirname(f)))
         files = [path] if path.endswith('.json') else sorted(
             glob.glob(osp.join(path, '*.json')))
@@ -131,7 +130,7 @@ def read_runs(paths: List[str]) -> List[dict]:
                  if 'raw' in mmengine.load(f)]
     if not runs:
         raise SystemExit(f'no finished run under {paths} (a run_grid.py work '
-                         'dir with test_preds.pkl, or a result file).')
+                         'dir with preds.npz, or a result file).')
     return runs
 
 

@@ -9,7 +9,7 @@
 # Seed 0 of every method config of configs/benchmarks/fmnist_lt/ with
 # run_grid.py (JOBS runs sharing the GPU, --amp), stopped after BUDGET
 # seconds; then compare_methods.py on the finished runs. OUT gets
-# runs.tar.gz (each run's grid.json, predictions, logs, checkpoint) and
+# runs.tar.gz (each run's grid.json, preds.npz, logs, checkpoint) and
 # the table (report.md, report.json).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -75,7 +75,7 @@ log "3/3 the table of the finished runs"
 "$PY" tools/analysis/compare_methods.py "$WORK" --out-md "$OUT/report.md" \
     --out-json "$OUT/report.json" | tee "$OUT/report.txt" || true
 tar czf "$OUT/runs.tar.gz" -C "$WORK" --exclude='*.part.pkl' .
-finished=$(ls "$WORK"/*/test_preds.pkl 2>/dev/null | wc -l)
+finished=$(ls "$WORK"/*/preds.npz 2>/dev/null | wc -l)
 log "done: $finished runs finished; $OUT"
 # stopping at the budget is the plan, not a failure
 [ $rc = 124 ] || [ $rc = 137 ] || exit $rc

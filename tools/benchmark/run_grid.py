@@ -11,8 +11,9 @@
 
 A run is ``tools/train.py CONFIG --work-dir ROOT/NAME --resume
 --cfg-options <knobs> <seed>``, then ``tools/test.py`` on the validation
-split (``val_preds.pkl``) and on the test split (``test_preds.pkl``). A run
-with both files is finished and skipped; an interrupted one continues with
+split and on the test split (``--out``), whose predictions (plain softmax
+scores) and the run's class counts are then kept in ``preds.npz``. A run
+with that file is finished and skipped; an interrupted one continues with
 mmpretrain's ``--resume``: to resume a grid, run the same command again.
 ``tools/analysis/compare_methods.py ROOT`` makes the table.
 """
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
 #: The dataset seed draws the long-tailed subset and the validation
 #: hold-out; the same seed for the run's randomness.
 SEED_KEYS = ('randomness.seed', 'train_dataloader.dataset.seed',
@@ -105,8 +107,30 @@ def commands(args, run: Dict) -> List[str]:
 
 
 def finished(args, run: Dict) -> bool:
-    work = osp.join(args.work_root, run['name'])
-    return all(osp.isfile(osp.join(work, f'{s}_preds.pkl')) for s in SPLITS)
+    return osp.isfile(osp.join(args.work_root, run['name'], 'preds.npz'))
+
+
+def compact(work: str) -> None:
+    """Both splits' scores and labels and the class counts in one small
+    ``preds.npz`` (mmengine's dumps pickle each image's tensors: ~12 kB an
+    image); the dumps are removed."""
+    import numpy as np
+    from mmengine import load
+    from gala_mm.apis import scores_from_dump
+    from gala_mm.compat import load_checkpoint_file
+    arrays = {}
+    for split in SPLITS:
+        scores, labels = scores_from_dump(load(
+            osp.join(work, f'{split}_preds.pkl')))
+        arrays.update({f'{split}_scores': scores.numpy(),
+                       f'{split}_labels': labels.numpy()})
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        meta = load_checkpoint_file(f.read().strip())['meta']
+    arrays['class_counts'] = np.asarray(meta['dataset_meta']['class_counts'])
+    np.savez_compressed(osp.join(work, 'preds.part.npz'), **arrays)
+    os.replace(osp.join(work, 'preds.part.npz'), osp.join(work, 'preds.npz'))
+    for split in SPLITS:
+        os.remove(osp.join(work, f'{split}_preds.pkl'))
 
 
 def execute(args, run: Dict) -> int:
@@ -116,10 +140,13 @@ def execute(args, run: Dict) -> int:
     with open(osp.join(work, 'grid.json'), 'w') as f:
         json.dump({k: run[k] for k in ('config', 'knobs', 'seed', 'grid',
                                        'options')}, f, indent=1)
+    dumps = [osp.join(work, f'{s}_preds.pkl') for s in SPLITS]
     with open(osp.join(work, 'run_grid.log'), 'a') as log:
-        code = subprocess.call(' && '.join(commands(args, run)), shell=True,
+        code = 0 if all(map(osp.isfile, dumps)) else subprocess.call(' && '.join(commands(args, run)), shell=True,
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                executable='/bin/bash')
+    if code == 0:
+        compact(work)
     print(f'[run_grid] {run["name"]}: '
           + ('done' if code == 0 else f'FAILED ({code}), see {log.name}'),
           flush=True)
