@@ -33,7 +33,21 @@ def register_models() -> None:
             stacklevel=2)
         return
     ModelHub.register_model_index(path, config_prefix=MIM_ROOT)
+    _locate_weights(path)
     _registered = True
+
+
+def _locate_weights(index_path: str) -> None:
+    """Released weights ship inside the package (``gala_mm/.mim/weights``):
+    a metafile's relative ``Weights`` path is made absolute there, so
+    ``get_model(name, pretrained=True)`` loads it offline, from a checkout
+    or a wheel."""
+    from modelindex.load_model_index import load
+    for model in load(index_path).models:
+        weights = model.weights
+        if weights and '://' not in weights and not osp.isabs(weights):
+            ModelHub._models_dict[model.name.lower()].weights = osp.join(
+                MIM_ROOT, weights)
 
 
 __all__ = ['register_models', 'model_index_path']

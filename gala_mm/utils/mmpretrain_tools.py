@@ -19,7 +19,8 @@ def mmpretrain_tool(name: str) -> ModuleType:
     """mmpretrain's ``tools/<name>.py`` as a module.
 
     Args:
-        name (str): ``'train'`` or ``'test'``.
+        name (str): ``'train'``, ``'test'`` or a path below ``tools/``
+            (``'model_converters/publish_model'``).
     """
     path = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools',
                     f'{name}.py')
@@ -28,8 +29,8 @@ def mmpretrain_tool(name: str) -> ModuleType:
             f"mmpretrain's {name} tool is missing ({path}): reinstall "
             'mmpretrain==1.2.0 from its wheel (pip install --force-reinstall '
             'mmpretrain==1.2.0).')
-    spec = importlib.util.spec_from_file_location(f'mmpretrain_{name}_tool',
-                                                  path)
+    spec = importlib.util.spec_from_file_location(
+        f"mmpretrain_{name.replace('/', '_')}_tool", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

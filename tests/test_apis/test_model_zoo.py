@@ -83,6 +83,12 @@ def test_from_installed_wheel(tmp_path):
         torch.save(dict(state_dict=model.state_dict()), 'w.pth')
         img = (np.random.rand(32, 32, 3) * 255).astype('uint8')
         out = inference_model('resnet32_cifar10lt', img, pretrained='w.pth')
+        # released weights load offline from the wheel
+        from mmpretrain.apis import ModelHub
+        weights = ModelHub.get('resnet32_fmnist_lt_demo').weights
+        assert weights.startswith({str(site)!r}), weights
+        demo = get_model('resnet32_fmnist_lt_demo', pretrained=True)
+        assert demo.head.fc.weight.abs().sum() > 0
         # the tools travel with the package: python -m gala_mm TOOL
         import subprocess, sys
         tools = os.path.join(os.path.dirname(gala_mm.__file__), '.mim',

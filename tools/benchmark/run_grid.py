@@ -142,9 +142,9 @@ def execute(args, run: Dict) -> int:
                                        'options')}, f, indent=1)
     dumps = [osp.join(work, f'{s}_preds.pkl') for s in SPLITS]
     with open(osp.join(work, 'run_grid.log'), 'a') as log:
-        code = 0 if all(map(osp.isfile, dumps)) else subprocess.call(' && '.join(commands(args, run)), shell=True,
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               executable='/bin/bash')
+        code = 0 if all(map(osp.isfile, dumps)) else subprocess.call(
+            ' && '.join(commands(args, run)), shell=True, cwd=ROOT,
+            stdout=log, stderr=subprocess.STDOUT, executable='/bin/bash')
     if code == 0:
         compact(work)
     print(f'[run_grid] {run["name"]}: '
