@@ -72,7 +72,9 @@ def test_grid_expansion_and_slurm_commands(tmp_path):
     assert [c[2] for c in cmds] == ['tools/slurm_train.sh',
                                     'tools/slurm_test.sh',
                                     'tools/slurm_test.sh']
-    assert cmds[0][3:6] == ['gpu', 'ce_s0', f'{BENCH}/ce.py']
+    # a config of the repository is named relative to it
+    assert cmds[0][3:6] == ['gpu', 'ce_s0',
+                            'configs/benchmarks/fmnist_lt/ce.py']
     proc = run_tool([GRID, f'{BENCH}/ce.py', '--knob', 'a=1,2 b=1'],
                     check=False)
     assert proc.returncode == 2 and 'as many values each' in proc.stderr

@@ -28,8 +28,8 @@ import os.path as osp
 import sys
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
 import mmengine  # noqa: E402
 import numpy as np  # noqa: E402
@@ -90,7 +90,8 @@ def _work_dir_run(work: str) -> dict:
     """A run of ``run_grid.py``: predictions on both splits, every rule's
     tau grid applied to them."""
     grid = mmengine.load(osp.join(work, 'grid.json'))
-    cfg = Config.fromfile(grid['config'])
+    # a config of this repository is recorded relative to it
+    cfg = Config.fromfile(osp.join(ROOT, grid['config']))
     cfg.merge_from_dict(dict(o.split('=', 1) for o in grid['options']))
     preds = np.load(osp.join(work, 'preds.npz'))
     counts, metric = preds['class_counts'].tolist(), _metric_cfg(cfg)

@@ -174,7 +174,10 @@ def parse_args(argv=None):
     if args.launcher == 'slurm' and not args.partition:
         p.error('--launcher slurm needs --partition')
     args.work_root = osp.abspath(args.work_root)
-    args.configs = [osp.abspath(c) for c in args.configs]
+    # recorded relative to the repository when inside it (grid.json)
+    args.configs = [osp.relpath(osp.abspath(c), ROOT)
+                    if osp.abspath(c).startswith(ROOT + os.sep)
+                    else osp.abspath(c) for c in args.configs]
     return args
 
 

@@ -8,11 +8,4 @@ model = dict(head=dict(_delete_=True, type='PRSLinearClsHead', num_classes=10,
                        in_channels=64,
                        loss=dict(type='GALALoss', lambda_pos=1.2,
                                  lambda_neg=0.9)))
-custom_hooks = [
-    dict(type='WorkDirLockHook'),
-    dict(type='ClassCountHook'),
-    dict(type='GALAStatsHook', interval=1),
-    dict(type='ExactResumeHook'),
-    dict(type='ChannelsLastHook'),
-]
 comparison_rows = {'GALA': 'raw', 'GALA + PRS': 'prs'}

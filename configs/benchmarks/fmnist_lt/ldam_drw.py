@@ -6,6 +6,7 @@ model = dict(head=dict(_delete_=True, type='NormedLinearClsHead',
                        num_classes=10, in_channels=64,
                        loss=dict(type='LDAMLoss', num_classes=10,
                                  max_margin=0.5, scale=30.0)))
+# the demo's hooks, then deferred re-weighting
 custom_hooks = [
     dict(type='WorkDirLockHook'),
     dict(type='ClassCountHook'),

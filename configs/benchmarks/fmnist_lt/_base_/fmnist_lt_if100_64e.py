@@ -36,12 +36,9 @@ test_evaluator = val_evaluator
 # Every epoch saved, the last one kept: an interrupted run resumes with
 # --resume (run_grid.py does), the finished one is the model kept.
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1))
-custom_hooks = [
-    dict(type='WorkDirLockHook'),
-    dict(type='ClassCountHook'),
-    dict(type='ExactResumeHook'),
-    dict(type='ChannelsLastHook'),  # the demo's fast recipe
-]
+# The demo's hooks (custom_hooks): one training per work dir, class counts,
+# GALA's statistics (nothing to log for the other losses), exact resume,
+# channels-last.
 # The rows of the comparison this config's runs give
 # (tools/analysis/compare_methods.py): row name -> post-hoc rule
 # ('raw', 'prs' or 'la', tau chosen on validation).
