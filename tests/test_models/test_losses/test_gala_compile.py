@@ -65,10 +65,12 @@ def test_compiled_train_step_matches_eager():
 def test_cosine_heads_compile(loss):
     """LDAM-DRW's and GCL's cosine heads: compiled losses equal eager ones
     (GCL's Gaussian noise drawn by the same generator: inductor's
-    ``fallback_random``)."""
+    ``fallback_random``) to 0.5 %: the scale s = 30 amplifies the float
+    rounding of the fused kernels (seen: 0.2 % at the third step; a noise
+    drawn otherwise differs by far more from the first step on)."""
     import torch._inductor.config as inductor
     head = dict(COSINE, loss=loss)
     with inductor.patch(fallback_random=True):
         eager, compiled = train(False, head=head), train(True, head=head)
     torch.testing.assert_close(torch.tensor(compiled), torch.tensor(eager),
-                               rtol=1e-3, atol=0)
+                               rtol=5e-3, atol=0)
