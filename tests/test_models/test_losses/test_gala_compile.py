@@ -74,3 +74,35 @@ def test_cosine_heads_compile(loss):
         eager, compiled = train(False, head=head), train(True, head=head)
     torch.testing.assert_close(torch.tensor(compiled), torch.tensor(eager),
                                rtol=5e-3, atol=0)
+
+
+def test_runner_compile_true_with_the_plugins_hooks(tiny_fmnist, tmp_path):
+    """tools/train.py with mmengine's ``compile=True`` and every hook of the
+    demo recipe (work-dir lock, class counts, GALA statistics, exact
+    resume, channels-last): the run finishes and its GALA statistics are
+    those of the eager run to float32 precision."""
+    import json
+    import os.path as osp
+
+    from ...conftest import REPO, run_tool, tiny_config
+    extra = """
+    custom_hooks = [dict(type='WorkDirLockHook'), dict(type='ClassCountHook'),
+                    dict(type='GALAStatsHook', interval=1),
+                    dict(type='ExactResumeHook'),
+                    dict(type='ChannelsLastHook')]
+    """
+    thetas = []
+    for compiled in (False, True):
+        cfg = tmp_path / f'cfg_{compiled}.py'
+        cfg.write_text(tiny_config(tiny_fmnist, epochs=2, extra=extra))
+        work = tmp_path / f'work_{compiled}'
+        run_tool([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir',
+                  str(work), '--cfg-options', f'compile={compiled}'],
+                 timeout=900)
+        (log, ) = work.glob('*/*.log')
+        assert ('Model has been "compiled"' in log.read_text()) == compiled
+        records = [json.loads(line) for line in
+                   open(work / 'gala_stats.jsonl')]
+        assert [r['epoch'] for r in records] == [1, 2]
+        thetas.append(torch.tensor(records[-1]['theta']))
+    torch.testing.assert_close(thetas[1], thetas[0], rtol=1e-3, atol=0)
