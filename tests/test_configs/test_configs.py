@@ -90,6 +90,20 @@ def test_cifar_schedule_is_the_official_one():
     assert cfg.optim_wrapper.optimizer.weight_decay == 5e-4
 
 
+def test_gcl_stage2_schedule_is_the_official_one():
+    """GCL's cifar_train_classifier.py: per epoch e of 30, the classifier's
+    one parameter group at 0.1 * (0.1 * 0.2 * (1 + cos(pi e / 30)))."""
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/baselines/resnet32_cifar100lt_gcl_stage2.py'))
+    t = cfg.train_cfg.max_epochs
+    assert t == 30
+    official = [0.1 * (0.1 * 0.2 * (1 + math.cos(e / t * 3.1415926535)))
+                for e in range(t)]
+    assert lrs(cfg, t) == pytest.approx(official, abs=1e-9)
+    assert cfg.optim_wrapper.optimizer.weight_decay == 2e-4
+    assert cfg.train_dataloader.sampler.type == 'ClassBalancedSampler'
+
+
 def test_model_zoo_files():
     index = load(osp.join(REPO, 'model-index.yml'))
     names = {m.name for m in index.models}
