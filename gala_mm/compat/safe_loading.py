@@ -21,11 +21,13 @@ mmengine's ``CheckpointLoader`` (``Runner.resume``, ``load_from``,
 registered scheme is wrapped by :func:`register_checkpoint_loaders`) or
 :func:`load_checkpoint_file`. A ``torch.load`` elsewhere in the process sees
 torch's allow-list unchanged (torch's ``safe_globals`` context is
-process-wide while it lasts: a load in another thread at that moment sees
-it too). Arrays come back as plain ``numpy.ndarray``.
+process-wide while it lasts, so scoped loads take turns across threads).
+Arrays come back as plain ``numpy.ndarray``. (Longer than 250 lines: the
+trust decision, its checked stand-ins and its scope are one idea.)
 """
 import functools
 import pickle
+import threading
 from contextlib import nullcontext
 from typing import Callable, List
 
@@ -200,6 +202,10 @@ def plain_arrays(obj: object) -> object:
     return obj
 
 
+#: Scoped loads of all threads take turns (re-entrant).
+_SCOPE_LOCK = threading.RLock()
+
+
 def scoped_loader(loader: Callable) -> Callable:
     """A ``CheckpointLoader`` scheme that loads inside
     :func:`safe_globals_scope` and returns plain arrays."""
@@ -208,7 +214,8 @@ def scoped_loader(loader: Callable) -> Callable:
 
     @functools.wraps(loader)
     def load(*args, **kwargs):
-        with safe_globals_scope():
+        # torch's safe_globals is one process-wide list: loads take turns
+        with _SCOPE_LOCK, safe_globals_scope():
             return plain_arrays(loader(*args, **kwargs))
 
     load.gala_mm_scoped = True

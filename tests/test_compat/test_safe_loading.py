@@ -120,3 +120,27 @@ def test_import_changes_nothing_outside_the_plugin(tmp_path):
         timeout=300)
     assert proc.returncode == 0 and 'UNCHANGED' in proc.stdout, \
         proc.stdout[-2000:] + proc.stderr[-3000:]
+
+
+def test_scoped_loads_in_parallel_threads(tmp_path):
+    """Two threads loading mmengine checkpoints at once (run_grid.py's
+    parallel jobs): torch's safe_globals scope is process-wide, so one
+    thread's scope ending must not cut the other's load short."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    from gala_mm.compat import load_checkpoint_file
+    path = tmp_path / 'ckpt.pth'
+    buffer = HistoryBuffer()
+    buffer.update(1.0)
+    torch.save(dict(meta=dict(hub=buffer, arr=np.arange(3)),
+                    state_dict={f'w{i}': torch.zeros(64, 64)
+                                for i in range(50)}), path)
+
+    def load(_):
+        return load_checkpoint_file(str(path))['meta']['arr'].sum()
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(load, range(40))) == [3] * 40

@@ -22,117 +22,23 @@ are stored, a paired bootstrap over seeds and test images. A verdict says
 bootstrap agree; otherwise "not distinguishable (CI ...)".
 """
 import argparse
-import glob
-import json
 import os.path as osp
 import sys
 from typing import Dict, List
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
 
 import mmengine  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.engine import shot_thresholds  # noqa: E402
-from gala_mm.long_tail import shot_groups, summarize, tau_sweep  # noqa
+from gala_mm.apis.grid_runs import LEGACY_ROWS, read_runs  # noqa: E402
 from gala_mm.long_tail.comparison import (choose, compare,  # noqa: E402
                                           knob_value, setting)
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
 KEYS = ('top1', 'balanced', 'many', 'medium', 'few')
-#: Rows of the former benchmark's methods (its result files' ``method``).
-LEGACY_ROWS = dict(ce={'CE': 'raw', 'LA post-hoc': 'la'},
-                   bs={'Balanced Softmax': 'raw'},
-                   ldam_drw={'LDAM-DRW': 'raw'}, gcl={'GCL': 'raw'},
-                   gala={'GALA': 'raw', 'GALA + PRS': 'prs'})
-
-
-def _legacy_run(path: str) -> dict:
-    """A result file of the former ``long_tail_accuracy.py``."""
-    res = mmengine.load(path)
-    knobs = {f'model.head.loss.{k}': f'{v:g}'
-             for k, v in (res.get('knob') or {}).items()}
-    evals = dict(raw=[dict(tau=0.0, **res['raw'])])
-    evals.update({r: res[r] for r in ('prs', 'la') if r in res})
-    return dict(config=res['method'], knobs=knobs, seed=res['seed'],
-                epochs=res['epochs'], rows=LEGACY_ROWS[res['method']],
-                evals=evals, counts=res['counts'], test=None,
-                hours=res.get('train_seconds', 0) / 3600)
-
-
-def _metric_cfg(cfg: Config) -> dict:
-    for metric in cfg.get('test_evaluator') or []:
-        if metric.get('type') == 'LongTailAccuracy':
-            return metric
-    return {}
-
-
-def _train_hours(work: str) -> float:
-    """Training time from mmengine's own logs (``vis_data/scalars.json``
-    of every session: the per-iteration ``time``)."""
-    seconds = 0.0
-    for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
-        last = 0
-        with open(path) as f:
-            for line in f:
-                rec = json.loads(line)
-                if 'time' in rec and 'step' in rec:
-                    seconds += rec['time'] * (rec['step'] - last)
-                    last = rec['step']
-    return seconds / 3600
-
-
-def _work_dir_run(work: str) -> dict:
-    """A run of ``run_grid.py``: predictions on both splits, every rule's
-    tau grid applied to them."""
-    grid = mmengine.load(osp.join(work, 'grid.json'))
-    # a config of this repository is recorded relative to it
-    cfg = Config.fromfile(osp.join(ROOT, grid['config']))
-    cfg.merge_from_dict(dict(o.split('=', 1) for o in grid['options']))
-    preds = np.load(osp.join(work, 'preds.npz'))
-    counts, metric = preds['class_counts'].tolist(), _metric_cfg(cfg)
-    groups = shot_groups(counts, *shot_thresholds(cfg))
-    rows = cfg.get('comparison_rows') or {
-        osp.splitext(osp.basename(grid['config']))[0]: 'raw'}
-    splits = {s: (torch.from_numpy(preds[f'{s}_scores']),
-                  torch.from_numpy(preds[f'{s}_labels']))
-              for s in ('val', 'test')}
-    evals = dict(raw=[dict(tau=0.0, **{
-        s: summarize(sc.argmax(1).numpy(), lb.numpy(), len(counts), groups)
-        for s, (sc, lb) in splits.items()})])
-    for rule in {r for r in rows.values() if r != 'raw'}:
-        taus = [0.0] + list(metric.get(f'{rule}_taus') or [])
-        sweeps = {s: tau_sweep(sc, lb, taus, rule, counts, groups)
-                  for s, (sc, lb) in splits.items()}
-        evals[rule] = [dict(tau=t, val=v, test=w) for t, v, w in
-                       zip(taus, sweeps['val'], sweeps['test'])]
-    return dict(config=osp.splitext(osp.basename(grid['config']))[0],
-                knobs=grid['knobs'], seed=grid['seed'], grid=grid['grid'],
-                epochs=cfg.train_cfg.get('max_epochs'), rows=rows,
-                evals=evals, counts=counts, test=splits['test'],
-                hours=_train_hours(work))
-
-
-def read_runs(paths: List[str]) -> List[dict]:
-    """Every run found under ``paths`` (work dirs or result files)."""
-    runs = []
-    for path in paths:
-        for f in sorted(glob.glob(osp.join(path, '**', 'grid.json'),
-                                  recursive=True)):
-            if osp.isfile(osp.join(osp.dirname(f), 'preds.npz')):
-                runs.append(_work_dir_run(osp.dirname(f)))
-        files = [path] if path.endswith('.json') else sorted(
-            glob.glob(osp.join(path, '*.json')))
-        runs += [_legacy_run(f) for f in files
-                 if 'raw' in mmengine.load(f)]
-    if not runs:
-        raise SystemExit(f'no finished run under {paths} (a run_grid.py work '
-                         'dir with preds.npz, or a result file).')
-    return runs
 
 
 def _fmt(values: List[float]) -> str:
@@ -256,7 +162,11 @@ def main(argv=None):
     ignore_known_warnings()
     args = parse_args(argv)
     where = dict(w.split('=', 1) for w in args.where)
-    runs = [r for r in read_runs(args.paths)
+    try:
+        found = read_runs(args.paths)
+    except FileNotFoundError as e:
+        raise SystemExit(str(e))
+    runs = [r for r in found
             if (args.epochs is None or r['epochs'] == args.epochs)
             and all(knob_value(r, k) in (None, v) for k, v in where.items())]
     if args.curve:

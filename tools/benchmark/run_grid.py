@@ -110,29 +110,6 @@ def finished(args, run: Dict) -> bool:
     return osp.isfile(osp.join(args.work_root, run['name'], 'preds.npz'))
 
 
-def compact(work: str) -> None:
-    """Both splits' scores and labels and the class counts in one small
-    ``preds.npz`` (mmengine's dumps pickle each image's tensors: ~12 kB an
-    image); the dumps are removed."""
-    import numpy as np
-    from mmengine import load
-    from gala_mm.apis import scores_from_dump
-    from gala_mm.compat import load_checkpoint_file
-    arrays = {}
-    for split in SPLITS:
-        scores, labels = scores_from_dump(load(
-            osp.join(work, f'{split}_preds.pkl')))
-        arrays.update({f'{split}_scores': scores.numpy(),
-                       f'{split}_labels': labels.numpy()})
-    with open(osp.join(work, 'last_checkpoint')) as f:
-        meta = load_checkpoint_file(f.read().strip())['meta']
-    arrays['class_counts'] = np.asarray(meta['dataset_meta']['class_counts'])
-    np.savez_compressed(osp.join(work, 'preds.part.npz'), **arrays)
-    os.replace(osp.join(work, 'preds.part.npz'), osp.join(work, 'preds.npz'))
-    for split in SPLITS:
-        os.remove(osp.join(work, f'{split}_preds.pkl'))
-
-
 def execute(args, run: Dict) -> int:
     """Run one run's commands (its log: ``<work dir>/run_grid.log``)."""
     work = osp.join(args.work_root, run['name'])
@@ -146,7 +123,8 @@ def execute(args, run: Dict) -> int:
             ' && '.join(commands(args, run)), shell=True, cwd=ROOT,
             stdout=log, stderr=subprocess.STDOUT, executable='/bin/bash')
     if code == 0:
-        compact(work)
+        from gala_mm.apis.grid_runs import save_predictions
+        save_predictions(work)
     print(f'[run_grid] {run["name"]}: '
           + ('done' if code == 0 else f'FAILED ({code}), see {log.name}'),
           flush=True)

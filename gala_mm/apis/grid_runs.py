@@ -1,0 +1,146 @@
+# Copyright (c) gala-mm contributors. All rights reserved.
+"""The runs of a comparison grid, from disk (``tools/benchmark/run_grid.py``
+work dirs, or result files of the former benchmark tool), as the run dicts
+of :mod:`gala_mm.long_tail.comparison`; and the compact predictions file a
+finished run keeps."""
+import glob
+import json
+import os
+import os.path as osp
+from typing import List
+
+import mmengine
+import numpy as np
+import torch
+from mmengine.config import Config
+
+from ..compat import load_checkpoint_file
+from ..engine import shot_thresholds
+from ..long_tail import shot_groups, summarize, tau_sweep
+from .model_zoo import MIM_ROOT
+from .predict import scores_from_dump
+
+#: The splits a run is evaluated on (``preds.npz`` holds both).
+SPLITS = ('val', 'test')
+
+
+def save_predictions(work: str) -> str:
+    """Both splits' plain softmax scores and labels (from the dumps
+    ``<split>_preds.pkl`` of ``tools/test.py --out``) and the run's class
+    counts (its checkpoint's) in one ``preds.npz`` (mmengine's dumps pickle
+    every image's tensors: ~12 kB an image); the dumps are removed.
+
+    Args:
+        work (str): The run's work dir (with ``last_checkpoint``).
+
+    Returns:
+        str: The path of ``preds.npz``.
+    """
+    arrays = {}
+    for split in SPLITS:
+        scores, labels = scores_from_dump(mmengine.load(
+            osp.join(work, f'{split}_preds.pkl')))
+        arrays.update({f'{split}_scores': scores.numpy(),
+                       f'{split}_labels': labels.numpy()})
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        meta = load_checkpoint_file(f.read().strip())['meta']
+    arrays['class_counts'] = np.asarray(meta['dataset_meta']['class_counts'])
+    out = osp.join(work, 'preds.npz')
+    np.savez_compressed(osp.join(work, 'preds.part.npz'), **arrays)
+    os.replace(osp.join(work, 'preds.part.npz'), out)
+    for split in SPLITS:
+        os.remove(osp.join(work, f'{split}_preds.pkl'))
+    return out
+
+
+#: Rows of the former benchmark's methods (its result files' ``method``).
+LEGACY_ROWS = dict(ce={'CE': 'raw', 'LA post-hoc': 'la'},
+                   bs={'Balanced Softmax': 'raw'},
+                   ldam_drw={'LDAM-DRW': 'raw'}, gcl={'GCL': 'raw'},
+                   gala={'GALA': 'raw', 'GALA + PRS': 'prs'})
+
+
+def legacy_run(path: str) -> dict:
+    """A result file of the former ``long_tail_accuracy.py``."""
+    res = mmengine.load(path)
+    knobs = {f'model.head.loss.{k}': f'{v:g}'
+             for k, v in (res.get('knob') or {}).items()}
+    evals = dict(raw=[dict(tau=0.0, **res['raw'])])
+    evals.update({r: res[r] for r in ('prs', 'la') if r in res})
+    return dict(config=res['method'], knobs=knobs, seed=res['seed'],
+                epochs=res['epochs'], rows=LEGACY_ROWS[res['method']],
+                evals=evals, counts=res['counts'], test=None,
+                hours=res.get('train_seconds', 0) / 3600)
+
+
+def _metric_cfg(cfg: Config) -> dict:
+    for metric in cfg.get('test_evaluator') or []:
+        if metric.get('type') == 'LongTailAccuracy':
+            return metric
+    return {}
+
+
+def train_hours(work: str) -> float:
+    """Training time from mmengine's own logs (``vis_data/scalars.json``
+    of every session: the per-iteration ``time``)."""
+    seconds = 0.0
+    for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
+        last = 0
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'time' in rec and 'step' in rec:
+                    seconds += rec['time'] * (rec['step'] - last)
+                    last = rec['step']
+    return seconds / 3600
+
+
+def work_dir_run(work: str) -> dict:
+    """A run of ``run_grid.py``: predictions on both splits, every rule's
+    tau grid applied to them."""
+    grid = mmengine.load(osp.join(work, 'grid.json'))
+    # a config of this repository is recorded relative to it (the
+    # package's .mim holds configs/ in a checkout and in a wheel)
+    cfg = Config.fromfile(osp.join(MIM_ROOT, grid['config']))
+    cfg.merge_from_dict(dict(o.split('=', 1) for o in grid['options']))
+    preds = np.load(osp.join(work, 'preds.npz'))
+    counts, metric = preds['class_counts'].tolist(), _metric_cfg(cfg)
+    groups = shot_groups(counts, *shot_thresholds(cfg))
+    rows = cfg.get('comparison_rows') or {
+        osp.splitext(osp.basename(grid['config']))[0]: 'raw'}
+    splits = {s: (torch.from_numpy(preds[f'{s}_scores']),
+                  torch.from_numpy(preds[f'{s}_labels']))
+              for s in ('val', 'test')}
+    evals = dict(raw=[dict(tau=0.0, **{
+        s: summarize(sc.argmax(1).numpy(), lb.numpy(), len(counts), groups)
+        for s, (sc, lb) in splits.items()})])
+    for rule in {r for r in rows.values() if r != 'raw'}:
+        taus = [0.0] + list(metric.get(f'{rule}_taus') or [])
+        sweeps = {s: tau_sweep(sc, lb, taus, rule, counts, groups)
+                  for s, (sc, lb) in splits.items()}
+        evals[rule] = [dict(tau=t, val=v, test=w) for t, v, w in
+                       zip(taus, sweeps['val'], sweeps['test'])]
+    return dict(config=osp.splitext(osp.basename(grid['config']))[0],
+                knobs=grid['knobs'], seed=grid['seed'], grid=grid['grid'],
+                epochs=cfg.train_cfg.get('max_epochs'), rows=rows,
+                evals=evals, counts=counts, test=splits['test'],
+                hours=train_hours(work))
+
+
+def read_runs(paths: List[str]) -> List[dict]:
+    """Every run found under ``paths`` (work dirs or result files)."""
+    runs = []
+    for path in paths:
+        for f in sorted(glob.glob(osp.join(path, '**', 'grid.json'),
+                                  recursive=True)):
+            if osp.isfile(osp.join(osp.dirname(f), 'preds.npz')):
+                runs.append(work_dir_run(osp.dirname(f)))
+        files = [path] if path.endswith('.json') else sorted(
+            glob.glob(osp.join(path, '*.json')))
+        runs += [legacy_run(f) for f in files
+                 if 'raw' in mmengine.load(f)]
+    if not runs:
+        raise FileNotFoundError(
+            f'no finished run under {paths} (a run_grid.py work dir with '
+            'preds.npz, or a result file of the former benchmark tool).')
+    return runs
