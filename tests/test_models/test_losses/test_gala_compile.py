@@ -79,8 +79,9 @@ def test_cosine_heads_compile(loss):
 def test_runner_compile_true_with_the_plugins_hooks(tiny_fmnist, tmp_path):
     """tools/train.py with mmengine's ``compile=True`` and every hook of the
     demo recipe (work-dir lock, class counts, GALA statistics, exact
-    resume, channels-last): the run finishes and its GALA statistics are
-    those of the eager run to float32 precision."""
+    resume, channels-last): the run finishes, its GALA statistics are those
+    of the eager run to float32 precision, and a compiled run resumed after
+    its first epoch ends where the uninterrupted one does."""
     import json
     import os.path as osp
 
@@ -91,18 +92,32 @@ def test_runner_compile_true_with_the_plugins_hooks(tiny_fmnist, tmp_path):
                     dict(type='ExactResumeHook'),
                     dict(type='ChannelsLastHook')]
     """
-    thetas = []
-    for compiled in (False, True):
-        cfg = tmp_path / f'cfg_{compiled}.py'
-        cfg.write_text(tiny_config(tiny_fmnist, epochs=2, extra=extra))
-        work = tmp_path / f'work_{compiled}'
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=2, extra=extra))
+
+    def train(name, *options):
+        work = tmp_path / name
         run_tool([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir',
-                  str(work), '--cfg-options', f'compile={compiled}'],
-                 timeout=900)
-        (log, ) = work.glob('*/*.log')
-        assert ('Model has been "compiled"' in log.read_text()) == compiled
+                  str(work), *options], timeout=900)
+        return work
+
+    def theta(work):
         records = [json.loads(line) for line in
                    open(work / 'gala_stats.jsonl')]
         assert [r['epoch'] for r in records] == [1, 2]
-        thetas.append(torch.tensor(records[-1]['theta']))
-    torch.testing.assert_close(thetas[1], thetas[0], rtol=1e-3, atol=0)
+        return torch.tensor(records[-1]['theta'])
+
+    eager = train('eager')
+    compiled = train('compiled', '--cfg-options', 'compile=True')
+    for work, expected in ((eager, False), (compiled, True)):
+        (log, ) = work.glob('*/*.log')
+        assert ('Model has been "compiled"' in log.read_text()) == expected
+    torch.testing.assert_close(theta(compiled), theta(eager), rtol=1e-3,
+                               atol=0)
+    # compiled, stopped after epoch 1, resumed compiled: the statistics of
+    # the uninterrupted compiled run
+    resumed = train('resumed', '--cfg-options', 'compile=True',
+                    'train_cfg.max_epochs=1')
+    train('resumed', '--resume', '--cfg-options', 'compile=True')
+    torch.testing.assert_close(theta(resumed), theta(compiled), rtol=1e-5,
+                               atol=0)
