@@ -33,21 +33,21 @@ def register_models() -> None:
             stacklevel=2)
         return
     ModelHub.register_model_index(path, config_prefix=MIM_ROOT)
-    _locate_weights(path)
+    _locate_weights()
     _registered = True
 
 
-def _locate_weights(index_path: str) -> None:
+def _locate_weights() -> None:
     """Released weights ship inside the package (``gala_mm/.mim/weights``):
-    a metafile's relative ``Weights`` path is made absolute there, so
+    a metafile's relative ``Weights`` path of one of our models (their
+    configs were expanded under ``MIM_ROOT``) is made absolute there, so
     ``get_model(name, pretrained=True)`` loads it offline, from a checkout
     or a wheel."""
-    from modelindex.load_model_index import load
-    for model in load(index_path).models:
+    for model in ModelHub._models_dict.values():
         weights = model.weights
-        if weights and '://' not in weights and not osp.isabs(weights):
-            ModelHub._models_dict[model.name.lower()].weights = osp.join(
-                MIM_ROOT, weights)
+        if (weights and '://' not in weights and not osp.isabs(weights)
+                and str(model.config).startswith(MIM_ROOT)):
+            model.weights = osp.join(MIM_ROOT, weights)
 
 
 __all__ = ['register_models', 'model_index_path']
