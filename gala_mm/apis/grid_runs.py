@@ -15,7 +15,8 @@ import torch
 from mmengine.config import Config
 
 from ..compat import load_checkpoint_file
-from ..engine import shot_thresholds
+from ..engine.hooks.class_count_hook import (long_tail_metric,
+                                             shot_thresholds)
 from ..long_tail import shot_groups, summarize, tau_sweep
 from .model_zoo import MIM_ROOT
 from .predict import scores_from_dump
@@ -60,9 +61,8 @@ LEGACY_ROWS = dict(ce={'CE': 'raw', 'LA post-hoc': 'la'},
                    gala={'GALA': 'raw', 'GALA + PRS': 'prs'})
 
 
-def legacy_run(path: str) -> dict:
-    """A result file of the former ``long_tail_accuracy.py``."""
-    res = mmengine.load(path)
+def legacy_run(res: dict) -> dict:
+    """A result file of the former ``long_tail_accuracy.py`` (loaded)."""
     knobs = {f'model.head.loss.{k}': f'{v:g}'
              for k, v in (res.get('knob') or {}).items()}
     evals = dict(raw=[dict(tau=0.0, **res['raw'])])
@@ -71,13 +71,6 @@ def legacy_run(path: str) -> dict:
                 epochs=res['epochs'], rows=LEGACY_ROWS[res['method']],
                 evals=evals, counts=res['counts'], test=None,
                 hours=res.get('train_seconds', 0) / 3600)
-
-
-def _metric_cfg(cfg: Config) -> dict:
-    for metric in cfg.get('test_evaluator') or []:
-        if metric.get('type') == 'LongTailAccuracy':
-            return metric
-    return {}
 
 
 def train_hours(work: str) -> float:
@@ -104,7 +97,7 @@ def work_dir_run(work: str) -> dict:
     cfg = Config.fromfile(osp.join(MIM_ROOT, grid['config']))
     cfg.merge_from_dict(dict(o.split('=', 1) for o in grid['options']))
     preds = np.load(osp.join(work, 'preds.npz'))
-    counts, metric = preds['class_counts'].tolist(), _metric_cfg(cfg)
+    counts, metric = preds['class_counts'].tolist(), long_tail_metric(cfg)
     groups = shot_groups(counts, *shot_thresholds(cfg))
     rows = cfg.get('comparison_rows') or {
         osp.splitext(osp.basename(grid['config']))[0]: 'raw'}
@@ -137,8 +130,8 @@ def read_runs(paths: List[str]) -> List[dict]:
                 runs.append(work_dir_run(osp.dirname(f)))
         files = [path] if path.endswith('.json') else sorted(
             glob.glob(osp.join(path, '*.json')))
-        runs += [legacy_run(f) for f in files
-                 if 'raw' in mmengine.load(f)]
+        results = [mmengine.load(f) for f in files]
+        runs += [legacy_run(r) for r in results if 'raw' in r]
     if not runs:
         raise FileNotFoundError(
             f'no finished run under {paths} (a run_grid.py work dir with '

@@ -56,19 +56,27 @@ def unwrap_model(model):
     return model.module if is_model_wrapper(model) else model
 
 
-def shot_thresholds(cfg, default=(100, 20)) -> tuple:
-    """``(many_thr, few_thr)`` of a config: those of its first
-    ``LongTailAccuracy`` metric (test, then val evaluator), the one place a
-    config sets them; ``default`` (Liu et al.'s 100 / 20) without one."""
+def long_tail_metric(cfg) -> dict:
+    """The first ``LongTailAccuracy`` metric of a config (test, then val
+    evaluator; ``{}`` without one): the one place a config sets its shot
+    thresholds and tau grids."""
     for key in ('test_evaluator', 'val_evaluator'):
         evaluator = (cfg or {}).get(key) or []
         if isinstance(evaluator, dict):
             evaluator = evaluator.get('metrics', [evaluator])
         for metric in evaluator:
             if metric.get('type') == 'LongTailAccuracy':
-                return (metric.get('many_thr', default[0]),
-                        metric.get('few_thr', default[1]))
-    return default
+                return metric
+    return {}
+
+
+def shot_thresholds(cfg, default=(100, 20)) -> tuple:
+    """``(many_thr, few_thr)`` of a config: those of its
+    :func:`long_tail_metric`; ``default`` (Liu et al.'s 100 / 20) without
+    one."""
+    metric = long_tail_metric(cfg)
+    return (metric.get('many_thr', default[0]),
+            metric.get('few_thr', default[1]))
 
 
 def _checkpoint_num_classes(checkpoint: dict) -> Optional[int]:
