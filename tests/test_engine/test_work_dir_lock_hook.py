@@ -44,6 +44,32 @@ def test_second_holder_is_refused_with_the_first_named(tmp_path):
     assert other_process_holds(tmp_path).stdout.strip() == 'held'
 
 
+FORKS = ('import os, sys, time\n'
+         'from gala_mm.engine.hooks.work_dir_lock_hook import hold_work_dir\n'
+         'hold_work_dir({!r})\n'
+         'if os.fork() == 0:\n'  # a DataLoader worker, outliving its parent
+         '    time.sleep(60); os._exit(0)\n'
+         'print("held", flush=True); time.sleep(60)\n')
+
+
+@pytest.mark.slow  # two more interpreters
+def test_forked_workers_do_not_keep_a_killed_trainers_work_dir(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, '-c', FORKS.format(str(tmp_path))], cwd=REPO,
+        stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=REPO), start_new_session=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        assert other_process_holds(tmp_path).returncode != 0
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        # the forked child still runs, holding the lock file open
+        proc = other_process_holds(tmp_path)
+        assert proc.stdout.strip() == 'held', proc.stderr[-2000:]
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+
+
 def test_test_runs_are_not_held_back(tmp_path):
     runner = SimpleNamespace(_train_loop=dict(type='EpochBasedTrainLoop'),
                              rank=0, work_dir=str(tmp_path))

@@ -1,5 +1,6 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """One training per work dir."""
+import errno
 import fcntl
 import os
 import os.path as osp
@@ -20,9 +21,12 @@ _HELD: Dict[str, int] = {}
 
 
 def hold_work_dir(work_dir: str) -> int:
-    """Take ``work_dir`` for this process (an exclusive ``flock``, which
-    the kernel releases on any exit, SIGKILL included). Taking it again in
-    the same process is a no-op.
+    """Take ``work_dir`` for this process: an exclusive POSIX record lock
+    (``lockf``), which the kernel releases when the process exits, SIGKILL
+    included. Unlike ``flock``, it is not shared with forked children, so
+    DataLoader workers that outlive a killed trainer for a few seconds do
+    not keep the work dir from ``--resume``. Taking it again in the same
+    process is a no-op.
 
     Returns:
         int: The lock file's descriptor.
@@ -35,8 +39,11 @@ def hold_work_dir(work_dir: str) -> int:
         return _HELD[path]
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            os.close(fd)
+            raise
         holder = os.read(fd, 200).decode(errors='replace').strip()
         os.close(fd)
         raise RuntimeError(
