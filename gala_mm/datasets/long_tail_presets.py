@@ -36,6 +36,19 @@ class LongTailPreset(LongTailDataset):
         """Arguments of the source dataset (``**kwargs`` go there)."""
         return known_arguments(DATASETS.get(cls.source_type))
 
+    @classmethod
+    def source_config(cls, data_root: str = '', split: str = 'train',
+                      **kwargs) -> dict:
+        """The config of the source dataset that ``split`` reads from (its
+        training split for ``'train'`` / ``'val'``, its test split for
+        ``'test'``); ``kwargs`` are the source's own arguments."""
+        # test_mode too: mmpretrain 1.2's MNIST readers choose the files by
+        # test_mode alone and ignore split.
+        test = split == 'test'
+        kwargs.setdefault('test_mode', test)
+        return dict(type=cls.source_type, data_root=data_root,
+                    split='test' if test else 'train', **kwargs)
+
     def __init__(self,
                  data_root: str = '',
                  split: str = 'train',
@@ -45,12 +58,7 @@ class LongTailPreset(LongTailDataset):
                  val_per_class: int = 0,
                  lazy_init: bool = False,
                  **kwargs) -> None:
-        # test_mode too: mmpretrain 1.2's MNIST readers choose the files by
-        # test_mode alone and ignore split.
-        test = split == 'test'
-        kwargs.setdefault('test_mode', test)
-        source = dict(type=self.source_type, data_root=data_root,
-                      split='test' if test else 'train', **kwargs)
+        source = self.source_config(data_root, split, **kwargs)
         if max_per_class is None:
             max_per_class = self.default_max_per_class or None
         super().__init__(source, imbalance_factor, seed, max_per_class,

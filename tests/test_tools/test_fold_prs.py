@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gala_mm  # noqa: F401
-from gala_mm.apis.fold_prs import fold_prs_state_dict
+from gala_mm.apis.fold_prs import fold_prs_state_dict, plugin_types
 
 from ..conftest import REPO, run_tool
 
@@ -15,26 +15,50 @@ from ..conftest import REPO, run_tool
 pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO, 'configs/gala/resnet32_fmnist_lt_demo.py')
+# mmpretrain's own ResNet-18 (CIFAR stem) with the GALA head
+STOCK_BACKBONE = osp.join(REPO, 'configs/gala/resnet18_cifar100lt.py')
 TOOL = osp.join(REPO, 'tools/deployment/fold_prs.py')
+# run in an interpreter where ``import gala_mm`` fails
+WITHOUT_GALA = """
+import sys
+sys.modules['gala_mm'] = None
+sys.path = [p for p in sys.path if p not in ('', {repo!r})]
+import numpy as np
+imgs = list(np.load({imgs!r}))
+"""
+
+
+def prior_checkpoint(config: str, path) -> str:
+    """A random GALA model with a long-tailed stored PRS prior."""
+    from mmpretrain.apis import get_model
+    torch.manual_seed(0)
+    model = get_model(config)
+    num_classes = model.head.num_classes
+    with torch.no_grad():
+        model.head.fc.bias.normal_(0, 0.5)
+    prior = torch.logspace(0, -2, num_classes, dtype=torch.float64)
+    model.head.set_prs_prior(prior / prior.sum())
+    classes = [str(i) for i in range(num_classes)]
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(classes=classes))), path)
+    return str(path)
 
 
 @pytest.fixture(scope='module')
 def gala_checkpoint(tmp_path_factory):
-    """A ResNet-32 + PRSLinearClsHead checkpoint with a long-tailed stored
-    prior."""
-    from mmpretrain.apis import get_model
-    torch.manual_seed(0)
-    model = get_model(CONFIG)
-    with torch.no_grad():
-        model.head.fc.bias.normal_(0, 0.5)
-    prior = torch.tensor([0.4, 0.2, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03,
-                          0.02, 0.02], dtype=torch.float64)
-    model.head.set_prs_prior(prior)
-    path = tmp_path_factory.mktemp('fold') / 'gala_prior.pth'
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=[str(i) for i in
-                                                         range(10)]))), path)
-    return str(path)
+    """A ResNet-32 + PRSLinearClsHead checkpoint with a stored prior."""
+    return prior_checkpoint(
+        CONFIG, tmp_path_factory.mktemp('fold') / 'gala_prior.pth')
+
+
+def without_gala(script: str, imgs, tmp_path) -> np.ndarray:
+    """Run ``script`` (which saves ``out.npy``) where gala_mm cannot be
+    imported; returns what it saved."""
+    path = tmp_path / 'imgs.npy'
+    np.save(path, np.stack(imgs))
+    code = WITHOUT_GALA.format(repo=REPO, imgs=str(path)) + script
+    run_tool(['-c', code], cwd=str(tmp_path))
+    return np.load(tmp_path / 'out.npy')
 
 
 def images(n=16):
@@ -62,8 +86,17 @@ def test_bias_hand_written():
 def test_folded_model_equals_prs_head(gala_checkpoint, tmp_path):
     from mmpretrain.apis import ImageClassificationInferencer, init_model
     out_dir = tmp_path / 'folded'
-    run_tool([TOOL, CONFIG, gala_checkpoint, str(out_dir), '--tau', '1.5',
-              '--onnx'])
+    proc = run_tool([TOOL, CONFIG, gala_checkpoint, str(out_dir), '--tau',
+                     '1.5', '--onnx'])
+    # ResNet-32 and the 28 -> 32 padding are gala-mm's: said, and imported
+    assert 'still imports gala_mm for CifarResNet, CenterPad' in proc.stdout
+    from mmengine.config import Config
+    deployed = Config.fromfile(str(out_dir / 'config.py'))
+    assert plugin_types(deployed.to_dict()) == ['CifarResNet', 'CenterPad']
+    assert deployed.test_evaluator == dict(type='Accuracy', topk=(1, ))
+    assert deployed.test_dataloader.dataset.type == 'FashionMNIST'
+    assert 'train_dataloader' not in deployed and \
+        'custom_hooks' not in deployed
     # stock mmpretrain loads it; the head is mmpretrain's own
     folded = init_model(str(out_dir / 'config.py'),
                         str(out_dir / 'model.pth'))
@@ -96,6 +129,41 @@ def test_folded_model_equals_prs_head(gala_checkpoint, tmp_path):
     np.testing.assert_allclose(onnx_logits, logits, atol=1e-4, rtol=1e-4)
     assert (onnx_logits.argmax(1) == np.array(
         [r['pred_label'] for r in a])).all()
+    # ... and runs where gala_mm cannot be imported
+    np.save(tmp_path / 'data.npy', data.numpy())
+    no_gala = without_gala(
+        'import onnxruntime as ort\n'
+        f'sess = ort.InferenceSession({str(out_dir / "model.onnx")!r})\n'
+        f'data = np.load({str(tmp_path / "data.npy")!r})\n'
+        'np.save("out.npy", sess.run(None, {"input": data})[0])\n',
+        imgs, tmp_path)
+    np.testing.assert_array_equal(no_gala, onnx_logits)
+
+
+def test_stock_backbone_deploys_without_gala_mm(tmp_path):
+    """mmpretrain's ResNet-18 + GALA head: the folded config and checkpoint
+    load and predict in an interpreter that cannot import gala_mm, equal to
+    the GALA head with PRS."""
+    from mmpretrain.apis import ImageClassificationInferencer, init_model
+    ckpt = prior_checkpoint(STOCK_BACKBONE, tmp_path / 'gala_prior.pth')
+    out_dir = tmp_path / 'folded'
+    proc = run_tool([TOOL, STOCK_BACKBONE, ckpt, str(out_dir), '--tau', '1'])
+    assert 'still imports' not in proc.stdout
+    text = (out_dir / 'config.py').read_text()
+    assert 'gala_mm' not in text and 'custom_imports' not in text
+    imgs = images(6)
+    scores = without_gala(
+        'from mmpretrain.apis import ImageClassificationInferencer\n'
+        f'inf = ImageClassificationInferencer({str(out_dir / "config.py")!r},'
+        f' pretrained={str(out_dir / "model.pth")!r}, device="cpu")\n'
+        'np.save("out.npy", np.stack([r["pred_scores"] for r in '
+        'inf(imgs, batch_size=3)]))\n', imgs, tmp_path)
+    gala = init_model(STOCK_BACKBONE, ckpt)
+    gala.head.prs_tau = 1.0
+    expected = np.stack([r['pred_scores'] for r in
+                         ImageClassificationInferencer(gala)(imgs)])
+    np.testing.assert_allclose(scores, expected, atol=1e-6)
+    assert (scores.argmax(1) == expected.argmax(1)).all()
 
 
 def test_errors_name_the_fix(gala_checkpoint, tmp_path):

@@ -6,11 +6,15 @@ cost).
     python tools/deployment/fold_prs.py CONFIG CKPT_WITH_PRIOR OUT_DIR \
         [--tau 1.0]
 
-writes ``OUT_DIR/config.py`` (the config with mmpretrain's
-``LinearClsHead``) and ``OUT_DIR/model.pth`` (bias ``b - tau * log s``),
-which ``mmpretrain.apis.init_model`` loads and which predicts exactly what
-the GALA head with PRS predicts. ``--onnx`` also exports
-``OUT_DIR/model.onnx`` (logits of the re-balanced classifier).
+writes ``OUT_DIR/config.py`` (the model with mmpretrain's
+``LinearClsHead``, the plain test set, ``Accuracy``, no training part) and
+``OUT_DIR/model.pth`` (bias ``b - tau * log s``), which
+``mmpretrain.apis.init_model`` and mmpretrain's ``tools/test.py`` load and
+which predicts exactly what the GALA head with PRS predicts. The config
+imports gala-mm only if a part of it is gala-mm's (the tool names them;
+ResNet-32's ``CifarResNet`` is); ``--onnx`` also exports
+``OUT_DIR/model.onnx`` (logits of the re-balanced classifier), which needs
+neither.
 """
 import argparse
 import os
@@ -24,7 +28,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis.fold_prs import fold_prs  # noqa: E402
+from gala_mm.apis.fold_prs import fold_prs, plugin_types  # noqa: E402
 from gala_mm.compat import load_checkpoint_file  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
 
@@ -85,6 +89,10 @@ def main(argv=None):
     torch.save(folded, ckpt_path)
     print(f'PRS (tau={folded["meta"]["prs_tau"]:g}) folded into the bias of '
           f'a LinearClsHead: wrote {cfg_path} and {ckpt_path}')
+    needs = plugin_types(folded_cfg.to_dict())
+    if needs:
+        print(f'{cfg_path} still imports gala_mm for {", ".join(needs)} '
+              '(not in mmpretrain); the --onnx model needs neither.')
     if args.onnx:
         onnx_path = osp.join(args.out_dir, 'model.onnx')
         export_onnx(cfg_path, ckpt_path, onnx_path, args.input_shape)
