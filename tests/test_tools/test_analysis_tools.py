@@ -4,6 +4,8 @@ import os.path as osp
 import pytest
 from PIL import Image
 
+from gala_mm.compat import load_checkpoint_file
+
 from ..conftest import REPO, run_tool, tiny_config
 
 # End-to-end (subprocesses, training, several processes).
@@ -32,6 +34,46 @@ def test_plot_per_class_from_test_dump(trained_gala, tmp_path):
     run_tool([osp.join(ANALYSIS, 'plot_per_class.py'), str(preds),
               '--checkpoint', ckpt, '--out', str(svg)])
     assert svg.read_text().startswith('<?xml')
+
+
+def test_offline_evaluation_equals_the_test_run(trained_gala, tmp_path):
+    """tools/test.py --out preds.pkl, then eval_metric.py: the same metrics
+    as the test run's evaluator, shot groups from the checkpoint."""
+    import importlib.util
+    import json
+    cfg, ckpt, _ = trained_gala
+    test = osp.join(REPO, 'tools/test.py')
+    preds, metrics = tmp_path / 'preds.pkl', tmp_path / 'metrics.json'
+    run_tool([test, cfg, ckpt, '--out', str(preds), '--work-dir',
+              str(tmp_path / 't')])
+    run_tool([test, cfg, ckpt, '--out', str(metrics), '--out-item',
+              'metrics', '--work-dir', str(tmp_path / 't')])
+    expected = json.loads(metrics.read_text())
+    assert any(k.startswith('lt/many') for k in expected)
+    path = osp.join(ANALYSIS, 'eval_metric.py')
+    proc = run_tool([path, str(preds), '--checkpoint', ckpt, '--config',
+                     cfg])
+    assert 'many' in proc.stdout and 'balanced' in proc.stdout
+    spec = importlib.util.spec_from_file_location('eval_metric_tool', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main([str(preds), '--checkpoint', ckpt, '--config',
+                      cfg]) == pytest.approx(expected)
+    # mmpretrain's --metric: the run's shot thresholds filled in
+    thresholds = load_checkpoint_file(ckpt)['meta'][
+        'dataset_meta']['shot_thresholds']
+    assert list(thresholds) != [100, 20]
+    ours = tool.main([str(preds), '--checkpoint', ckpt, '--metric',
+                      'type=LongTailAccuracy'])
+    explicit = tool.main([str(preds), '--checkpoint', ckpt, '--metric',
+                          'type=LongTailAccuracy',
+                          f'many_thr={thresholds[0]}',
+                          f'few_thr={thresholds[1]}'])
+    assert ours == explicit
+    assert ours['lt/balanced'] == pytest.approx(expected['lt/balanced'])
+    # without the run's counts: said, no shot groups
+    proc = run_tool([path, str(preds), '--metric', 'type=LongTailAccuracy'])
+    assert 'No class counts' in proc.stderr
 
 
 def test_plot_gala_stats(trained_gala, tmp_path):
