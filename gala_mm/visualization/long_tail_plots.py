@@ -20,6 +20,17 @@ def _bins(order: np.ndarray, max_points: int,
     return np.array_split(order, max_points)
 
 
+def _name_classes(ax, order: np.ndarray,
+                  class_names: Optional[Sequence[str]],
+                  max_named: int = 50) -> None:
+    """Write the class names (in plotting ``order``) under the x axis, one
+    per point, up to ``max_named`` classes."""
+    if class_names is not None and len(order) <= max_named:
+        ax.set_xticks(np.arange(len(order)))
+        ax.set_xticklabels([str(class_names[i]) for i in order],
+                           rotation=40, ha='right', fontsize=8)
+
+
 def _shade_groups(ax, counts_sorted: np.ndarray, many_thr: int,
                   few_thr: int, bin_edges: List[int]) -> None:
     """Shade many/medium/few bands along the x axis (x = bin index)."""
@@ -81,10 +92,8 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
         f' ({len(order)} classes in {len(bins)} bins)')
     ax.set_xlabel('classes sorted by training frequency' + per_bin)
     ax.set_ylabel('accuracy (%)')
-    if class_names is not None and len(bins) == len(order):
-        ax.set_xticks(x)
-        ax.set_xticklabels([str(class_names[i]) for i in order],
-                           rotation=40, ha='right', fontsize=8)
+    if len(bins) == len(order):
+        _name_classes(ax, order, class_names, max_named=len(order))
     ax2 = ax.twinx()
     ax2.bar(x, [counts[b].mean() for b in bins], color='grey', alpha=0.35,
             width=0.8, label='training images')
@@ -106,13 +115,17 @@ def plot_per_class_accuracy(runs: Dict[str, np.ndarray],
 def plot_gala_statistics(records: List[dict],
                          epochs: Optional[Sequence[int]] = None,
                          many_thr: int = 100,
-                         few_thr: int = 20):
+                         few_thr: int = 20,
+                         class_names: Optional[Sequence[str]] = None):
     """GALA's ``log(theta + eps)`` over training.
 
     Args:
         records (list[dict]): Lines of ``gala_stats.jsonl`` (one loss).
         epochs (Sequence[int], optional): Epochs for the per-class panel.
             Defaults to the first, middle and last recorded epochs.
+        many_thr, few_thr (int): Shot-group thresholds.
+        class_names (Sequence[str], optional): Written under the per-class
+            panel's x axis (up to 50 classes).
 
     Returns:
         matplotlib.figure.Figure: Left: per-class log theta (classes by
@@ -138,6 +151,7 @@ def plot_gala_statistics(records: List[dict],
     left.set_xlabel('classes sorted by training frequency'
                     if counts else 'class index')
     left.set_ylabel('log(theta + eps)')
+    _name_classes(left, order, class_names)
     left.legend(fontsize=8)
     groups = ShotGroups.from_counts(counts, many_thr, few_thr,
                                     num_classes=num_classes).indices
@@ -158,8 +172,10 @@ def plot_gala_statistics(records: List[dict],
 def plot_class_histogram(class_counts: Sequence[int],
                          many_thr: int = 100,
                          few_thr: int = 20,
-                         title: Optional[str] = None):
-    """Sorted training-image counts (log scale) with shot bands."""
+                         title: Optional[str] = None,
+                         class_names: Optional[Sequence[str]] = None):
+    """Sorted training-image counts (log scale) with shot bands; the class
+    names under the x axis (up to 50 classes)."""
     counts = np.asarray(class_counts)
     order = np.argsort(-counts, kind='stable')
     fig = Figure(figsize=(9, 4))
@@ -172,6 +188,7 @@ def plot_class_histogram(class_counts: Sequence[int],
     ax.set_xlim(-0.5, len(counts) - 0.5)
     ax.set_xlabel('classes sorted by training frequency')
     ax.set_ylabel('training images')
+    _name_classes(ax, order, class_names)
     ax.legend(fontsize=8)
     ax.set_title(title or f'{len(counts)} classes, {int(counts.sum())} '
                  f'images, imbalance {counts.max() / counts.min():.0f}')

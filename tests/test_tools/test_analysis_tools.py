@@ -76,22 +76,45 @@ def test_offline_evaluation_equals_the_test_run(trained_gala, tmp_path):
     assert 'No class counts' in proc.stderr
 
 
+def load_tool(name: str):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        f'{name}_tool', osp.join(ANALYSIS, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_plot_gala_stats(trained_gala, tmp_path):
-    _, _, work = trained_gala
+    _, ckpt, work = trained_gala
     out = tmp_path / 'stats.png'
-    run_tool([osp.join(ANALYSIS, 'plot_gala_stats.py'),
-              str(work / 'wd' / 'gala_stats.jsonl'), '--out', str(out)])
+    stats = str(work / 'wd' / 'gala_stats.jsonl')
+    run_tool([osp.join(ANALYSIS, 'plot_gala_stats.py'), stats, '--out',
+              str(out)])
     check_png(out)
+    # the run's thresholds (counts 50 ... 5; 40 / 15: 1 / 4 / 5 classes,
+    # not 100 / 20's 0 / 4 / 6) and class names, from the config saved in
+    # the work dir or from the checkpoint
+    tool = load_tool('plot_gala_stats')
+    for extra in ([], ['--checkpoint', ckpt]):
+        fig = tool.main([stats, '--out', str(out)] + extra)
+        left, right = fig.axes
+        assert [t.get_text() for t in right.get_legend().get_texts()] == [
+            'many (1 cls)', 'medium (4 cls)', 'few (5 cls)']
+        assert left.get_xticklabels()[0].get_text() == 'T-shirt/top'
 
 
 def test_dataset_summary(tiny_fmnist, tmp_path):
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(tiny_config(tiny_fmnist))
+    # the config's thresholds (its LongTailAccuracy: 40 / 15)
     proc = run_tool([osp.join(ANALYSIS, 'dataset_summary.py'), str(cfg),
-                     '--many-thr', '40', '--few-thr', '15', '--out-dir',
-                     str(tmp_path / 'o')])
+                     '--out-dir', str(tmp_path / 'o')])
     assert '10 classes, 240 images, max 60, min 6' in proc.stdout
-    assert 'many=2, medium=4, few=4' in proc.stdout
+    assert 'many=2, medium=4, few=4 (many > 40, few < 15)' in proc.stdout
+    proc = run_tool([osp.join(ANALYSIS, 'dataset_summary.py'), str(cfg),
+                     '--many-thr', '50', '--few-thr', '15'])
+    assert 'many=1, medium=5, few=4 (many > 50, few < 15)' in proc.stdout
     check_png(tmp_path / 'o' / 'class_counts.png')
 
 

@@ -46,16 +46,21 @@ def test_gala_stats_plot():
     records = [dict(epoch=e, log_theta=list(np.linspace(5, 1, 10) + e),
                     class_counts=list(range(100, 0, -10)))
                for e in range(1, 6)]
-    fig = plot_gala_statistics(records)
+    names = [f'c{i}' for i in range(10)]
+    fig = plot_gala_statistics(records, class_names=names)
     left, right = fig.axes
     assert len(left.get_lines()) == 3  # first / middle / last epoch
+    assert [t.get_text() for t in left.get_xticklabels()] == names
     assert right.get_xlabel() == 'epoch'
     with pytest.raises(ValueError, match='not recorded'):
         plot_gala_statistics(records, epochs=[9])
 
 
 def test_class_histogram():
-    fig = plot_class_histogram([500, 120, 60, 30, 10, 5])
+    fig = plot_class_histogram([10, 120, 500, 30, 60, 5],
+                               class_names=list('abcdef'))
     ax = fig.axes[0]
+    # sorted by count, named
+    assert [t.get_text() for t in ax.get_xticklabels()] == list('cbedaf')
     assert ax.get_yscale() == 'log'
     assert len(ax.patches) >= 6

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
+from gala_mm.apis import run_meta, run_thresholds  # noqa: E402
 from gala_mm.datasets import unwrap_dataset  # noqa: E402
 from gala_mm.engine import dataset_class_counts  # noqa: E402
 from gala_mm.long_tail import shot_groups  # noqa: E402
@@ -30,8 +31,9 @@ from gala_mm.utils import ignore_known_warnings  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('--many-thr', type=int, default=100)
-    parser.add_argument('--few-thr', type=int, default=20)
+    parser.add_argument('--many-thr', type=int,
+                        help="default: the config's LongTailAccuracy one")
+    parser.add_argument('--few-thr', type=int, help='likewise')
     parser.add_argument('--out-dir', help='where to draw class_counts.png')
     parser.add_argument('--max-rows', type=int, default=50,
                         help='table rows (the full table if <= 0)')
@@ -77,13 +79,13 @@ def main(argv=None):
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     counts = dataset_class_counts(dataset).tolist()
     names = unwrap_dataset(dataset).metainfo.get('classes')
-    print(summary_table(counts, names, args.many_thr, args.few_thr,
-                        args.max_rows))
+    many, few = run_thresholds(run_meta(cfg), args.many_thr, args.few_thr)
+    print(summary_table(counts, names, many, few, args.max_rows))
     if args.out_dir:
         os.makedirs(args.out_dir, exist_ok=True)
         out = osp.join(args.out_dir, 'class_counts.png')
-        plot_class_histogram(counts, args.many_thr, args.few_thr).savefig(
-            out, dpi=120)
+        plot_class_histogram(counts, many, few,
+                             class_names=names).savefig(out, dpi=120)
         print(f'wrote {out}')
     return counts
 

@@ -21,8 +21,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 import mmengine  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
-from gala_mm.apis import scores_from_dump  # noqa: E402
-from gala_mm.compat import load_checkpoint_file  # noqa: E402
+from gala_mm.apis import (run_meta, run_thresholds,  # noqa: E402
+                          scores_from_dump)
 from gala_mm.long_tail import per_class_accuracy, prs_predict  # noqa: E402
 from gala_mm.visualization import plot_per_class_accuracy  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
@@ -59,33 +59,12 @@ def load_predictions(path: str):
         raise ValueError(f'{path}: {e}') from None
 
 
-def run_meta(args) -> dict:
-    """Class names and shot thresholds of the run (checkpoint meta, else
-    the config)."""
-    meta = {}
-    if args.checkpoint:
-        ckpt_meta = load_checkpoint_file(args.checkpoint)['meta']
-        meta = dict(ckpt_meta.get('dataset_meta') or {})
-    if args.config:
-        from mmengine.config import Config
-
-        from gala_mm.engine import shot_thresholds
-        cfg = Config.fromfile(args.config)
-        meta.setdefault('shot_thresholds', list(shot_thresholds(cfg)))
-        classes = (cfg.train_dataloader.dataset.get('metainfo')
-                   or {}).get('classes')
-        if classes:
-            meta.setdefault('classes', classes)
-    return meta
-
-
 def class_counts_from(args):
     if args.class_counts:
         with open(args.class_counts) as f:
             return json.load(f)
     if args.checkpoint:
-        meta = load_checkpoint_file(args.checkpoint)['meta']
-        counts = (meta.get('dataset_meta') or {}).get('class_counts')
+        counts = run_meta(checkpoint=args.checkpoint).get('class_counts')
         if counts is None:
             raise ValueError(f'{args.checkpoint} has no dataset_meta.'
                              'class_counts; pass --class-counts or --config.')
@@ -121,10 +100,8 @@ def main(argv=None):
     if args.pred2:
         runs.update(runs_of(args.pred2, args.label2, args.prs_tau,
                             len(counts)))
-    meta = run_meta(args)
-    many, few = meta.get('shot_thresholds') or (100, 20)
-    many = args.many_thr if args.many_thr is not None else many
-    few = args.few_thr if args.few_thr is not None else few
+    meta = run_meta(args.config, args.checkpoint)
+    many, few = run_thresholds(meta, args.many_thr, args.few_thr)
     fig = plot_per_class_accuracy(runs, counts, many, few, args.max_points,
                                   class_names=meta.get('classes'))
     fig.savefig(args.out, dpi=120)
