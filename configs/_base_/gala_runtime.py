@@ -14,5 +14,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     # atomic saves; old checkpoints deleted only after the new one is whole
     checkpoint=dict(type='SafeCheckpointHook', interval=10,
-                    max_keep_ckpts=3))
+                    max_keep_ckpts=3),
+    # tools/test.py --show-dir: images drawn with a short edge of 224 px
+    # (32x32 CIFAR / Fashion-MNIST images are unreadable as they are)
+    visualization=dict(type='VisualizationHook', enable=False, resize=224))
 randomness = dict(seed=0, deterministic=False)

@@ -6,7 +6,7 @@ from PIL import Image
 
 from gala_mm.compat import load_checkpoint_file
 
-from ..conftest import REPO, run_tool, tiny_config
+from ..conftest import REPO, load_tool, run_tool, tiny_config
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -39,7 +39,6 @@ def test_plot_per_class_from_test_dump(trained_gala, tmp_path):
 def test_offline_evaluation_equals_the_test_run(trained_gala, tmp_path):
     """tools/test.py --out preds.pkl, then eval_metric.py: the same metrics
     as the test run's evaluator, shot groups from the checkpoint."""
-    import importlib.util
     import json
     cfg, ckpt, _ = trained_gala
     test = osp.join(REPO, 'tools/test.py')
@@ -54,9 +53,7 @@ def test_offline_evaluation_equals_the_test_run(trained_gala, tmp_path):
     proc = run_tool([path, str(preds), '--checkpoint', ckpt, '--config',
                      cfg])
     assert 'many' in proc.stdout and 'balanced' in proc.stdout
-    spec = importlib.util.spec_from_file_location('eval_metric_tool', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool(path)
     assert tool.main([str(preds), '--checkpoint', ckpt, '--config',
                       cfg]) == pytest.approx(expected)
     # mmpretrain's --metric: the run's shot thresholds filled in
@@ -76,15 +73,6 @@ def test_offline_evaluation_equals_the_test_run(trained_gala, tmp_path):
     assert 'No class counts' in proc.stderr
 
 
-def load_tool(name: str):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        f'{name}_tool', osp.join(ANALYSIS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_plot_gala_stats(trained_gala, tmp_path):
     _, ckpt, work = trained_gala
     out = tmp_path / 'stats.png'
@@ -95,7 +83,7 @@ def test_plot_gala_stats(trained_gala, tmp_path):
     # the run's thresholds (counts 50 ... 5; 40 / 15: 1 / 4 / 5 classes,
     # not 100 / 20's 0 / 4 / 6) and class names, from the config saved in
     # the work dir or from the checkpoint
-    tool = load_tool('plot_gala_stats')
+    tool = load_tool(osp.join(ANALYSIS, 'plot_gala_stats.py'))
     for extra in ([], ['--checkpoint', ckpt]):
         fig = tool.main([stats, '--out', str(out)] + extra)
         left, right = fig.axes
