@@ -72,6 +72,11 @@ def test_from_installed_wheel(tmp_path):
     site = tmp_path / 'site'
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps',
                     '-q', '--target', str(site), str(wheel)], check=True)
+    index = load(osp.join(REPO, 'model-index.yml'))
+    index.build_models_with_collections()
+    released = [(m.name, osp.join(REPO, m.weights)) for m in index.models
+                if m.weights]
+    assert len(released) >= 2
     script = textwrap.dedent(f"""
         import os, numpy as np, torch
         import gala_mm
@@ -89,6 +94,13 @@ def test_from_installed_wheel(tmp_path):
         assert weights.startswith({str(site)!r}), weights
         demo = get_model('resnet32_fmnist_lt_demo', pretrained=True)
         assert demo.head.fc.weight.abs().sum() > 0
+        # every released model: the weights of the file whose accuracy
+        # test_publish_model reproduces, with the wheel's config
+        from gala_mm.compat import load_checkpoint_file
+        for name, path in {released!r}:
+            state = load_checkpoint_file(path)['state_dict']
+            net = get_model(name, pretrained=True).state_dict()
+            assert all(torch.equal(v, state[k]) for k, v in net.items()), name
         # the tools travel with the package: python -m gala_mm TOOL
         import subprocess, sys
         tools = os.path.join(os.path.dirname(gala_mm.__file__), '.mim',
