@@ -41,15 +41,31 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def rounded(obj, digits: int = 6):
+    """``obj`` with every float rounded (no ``43.949999999999996`` in the
+    JSON file)."""
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, dict):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [rounded(v, digits) for v in obj]
+    return obj
+
+
 def main(argv=None) -> dict:
     ignore_known_warnings()
     args = parse_args(argv)
     cfg = offline_config(args.config, args.cfg_options, args.work_dir)
     taus = parse_taus(args.taus)
+    print('predicting the validation split ...', flush=True)
     val_scores, val_labels = predict_scores(
         cfg, args.checkpoint, validation_dataloader(cfg, args.val_ann_file))
+    print(f'... {len(val_labels)} images; predicting the test split ...',
+          flush=True)
     test_scores, test_labels = predict_scores(cfg, args.checkpoint,
                                               cfg.test_dataloader)
+    print(f'... {len(test_labels)} images', flush=True)
     val = tau_sweep(val_scores, val_labels, taus)
     test = tau_sweep(test_scores, test_labels, taus)
     chosen = best_tau(val)
@@ -79,7 +95,7 @@ def main(argv=None) -> dict:
               f'--taus 0:{2 * max(taus):g}:0.1)')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+            json.dump(rounded(result), f, indent=2)
         print(f'wrote {args.out}')
     return result
 

@@ -2,6 +2,7 @@
 """tools/tune_tau.py, tools/estimate_prior.py, stored-prior inference."""
 import json
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -29,6 +30,10 @@ def test_tune_tau_tool(trained_gala, tmp_path):
     assert '[test-set optimum, optimistic]' in proc.stdout
     assert res['chosen_at_grid_top'] == (res['chosen_tau'] == 2.0)
     assert ('widen --taus' in proc.stdout) == res['chosen_at_grid_top']
+    # says what it is doing, which split each evaluation is, no float noise
+    assert proc.stdout.index('predicting the validation split') < \
+        proc.stdout.index('predicting the test split')
+    assert not re.search(r'\d\.\d{7,}', out.read_text())
     # the evaluation logs its shot groups with the config's thresholds
     # (40 / 15), not the metric's defaults (100 / 20)
     counts = torch.load(ckpt, map_location='cpu', weights_only=False)[
