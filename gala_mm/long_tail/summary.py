@@ -51,14 +51,16 @@ def summarize(pred: np.ndarray, gt: np.ndarray, num_classes: int,
 
 def format_shot_table(metrics: Dict[str, float],
                       groups: Optional[Dict[str, np.ndarray]] = None,
-                      prefix: str = '') -> str:
-    """A plain-text table: one row per method (raw, prs..., la...)."""
+                      prefix: str = '', raw_label: str = 'raw') -> str:
+    """A plain-text table: one row per method (raw, prs..., la...); the
+    un-prefixed metrics (the model's own predictions) are the ``raw_label``
+    row ('stored PRS' when the head re-balanced them)."""
     rows = {}
     for key, value in metrics.items():
         key = key[len(prefix):] if prefix and key.startswith(prefix) else key
         method, _, field = key.rpartition('_')
         if field in ('top1', 'balanced') + GROUPS:
-            rows.setdefault(method or 'raw', {})[field] = value
+            rows.setdefault(method or raw_label, {})[field] = value
     cols = ('top1', 'balanced') + GROUPS
     head = f"{'method':<12}" + ''.join(f'{c:>10}' for c in cols)
     lines = [head, '-' * len(head)]

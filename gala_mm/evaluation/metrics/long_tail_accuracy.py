@@ -121,6 +121,8 @@ class LongTailAccuracy(BaseMetric):
             raw = raw_pred_score(sample)
             result['pred_label'] = int(sample['pred_label'].item())
             result['raw_label'] = int(raw.argmax().item())
+            # the head re-balanced pred_label with its stored prior
+            result['head_prs'] = 'raw_pred_score' in sample
             if self._needs_scores:
                 result['raw_score'] = raw.detach().float().cpu()
             self.results.append(result)
@@ -150,7 +152,8 @@ class LongTailAccuracy(BaseMetric):
                 tag = f'{rule}{row.pop("tau"):g}'
                 per_class[tag] = row.pop('per_class')
                 metrics.update({f'{tag}_{k}': v for k, v in row.items()})
-        self._report(metrics, groups)
+        self._report(metrics, groups, 'stored PRS' if any(
+            r.get('head_prs') for r in results) else 'raw')
         if self.per_class_out:
             self._dump_per_class(per_class, counts)
         return metrics
@@ -160,7 +163,8 @@ class LongTailAccuracy(BaseMetric):
         return len(classes) if classes else int(gt.max()) + 1
 
     def _report(self, metrics: Dict[str, float],
-                groups: Optional[Dict[str, np.ndarray]]) -> None:
+                groups: Optional[Dict[str, np.ndarray]],
+                raw_label: str = 'raw') -> None:
         logger = MMLogger.get_current_instance()
         if groups is None:
             logger.warning('LongTailAccuracy: no training class counts, so '
@@ -173,7 +177,7 @@ class LongTailAccuracy(BaseMetric):
                                 f'has no classes (many > {self.many_thr}, '
                                 f'few < {self.few_thr} training images).')
         logger.info('Per-shot accuracy (%):\n' +
-                    format_shot_table(metrics, groups))
+                    format_shot_table(metrics, groups, raw_label=raw_label))
 
     def _dump_per_class(self, per_class: Dict[str, np.ndarray],
                         counts: Optional[np.ndarray]) -> None:
