@@ -8,10 +8,14 @@
 # to 0 per epoch, i.e. CosineAnnealingLR from lr 0.004 (the script's
 # --lr 0.2 is never used as such). What differs: the official script also
 # mixes up the inputs (mixup, alpha 1) in this stage; GCLLoss here takes
-# hard labels, so there is no mixup. Pass the stage-1 checkpoint:
-#   --cfg-options load_from=work_dirs/resnet32_cifar100lt_gcl/epoch_200.pth
+# hard labels, so there is no mixup. The stage-1 model comes in whole
+# through model.init_cfg (so that --resume continues stage 2; with
+# load_from, --resume would resume the finished stage 1); another one:
+#   --cfg-options model.init_cfg.checkpoint=PATH
 _base_ = ['./resnet32_cifar100lt_gcl.py']
 model = dict(
+    init_cfg=dict(type='Pretrained',
+                  checkpoint='work_dirs/resnet32_cifar100lt_gcl/epoch_200.pth'),
     backbone=dict(frozen_stages=3, norm_eval=True),
     head=dict(
         loss=dict(noise_mul=0.5, margin=0.1, scale=20.0, focal_gamma=1.0)))

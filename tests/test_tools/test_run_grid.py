@@ -151,3 +151,41 @@ def test_tiny_grid_with_a_new_method(tiny_fmnist, tmp_path):
     cmds = run_tool(argv + ['--dry-run']).stdout.splitlines()
     assert len(cmds) == 3 and all('my_loss_s1' in c for c in cmds)
     assert sys.executable in cmds[0]
+
+
+@pytest.mark.slow
+def test_two_stage_grid_starts_each_seed_from_its_stage_one(
+        tiny_fmnist, tmp_path):
+    """GCL's second stage through run_grid: {seed} / {work_root} in
+    --cfg-options point every seed at its own stage-1 run; the stage-1
+    model comes in whole (the backbone stays frozen at it) and --resume
+    trains stage 2 instead of resuming the finished stage 1."""
+    from gala_mm.compat import load_checkpoint_file
+    root = tmp_path / 'runs'
+    common = ['--seeds', '0', '1', '--work-root', str(root),
+              '--cfg-options', *tiny_options(tiny_fmnist)]
+    run_tool([GRID, f'{BENCH}/gcl.py', '--knob',
+              'model.head.loss.noise_mul=1.0', *common], timeout=900)
+    stage2 = [GRID, f'{BENCH}/gcl_stage2.py', *common,
+              'train_cfg.max_epochs=2', 'model.init_cfg.checkpoint='
+              '{work_root}/gcl_noise_mul1.0_s{seed}/epoch_1.pth']
+    proc = run_tool(stage2, timeout=900)
+    assert '2 of 2 runs finished now' in proc.stdout, proc.stdout
+    backbones = []
+    for seed in (0, 1):
+        one = load_checkpoint_file(
+            str(root / f'gcl_noise_mul1.0_s{seed}' / 'epoch_1.pth'))
+        two = load_checkpoint_file(
+            str(root / f'gcl_stage2_s{seed}' / 'epoch_2.pth'))
+        assert two['meta']['epoch'] == 2
+        for key, value in one['state_dict'].items():
+            same = bool((two['state_dict'][key] == value).all())
+            if key.startswith('backbone.'):  # frozen, BN statistics too
+                assert same, (seed, key)
+            elif 'loss_module' not in key:  # the re-trained classifier
+                assert not same, (seed, key)
+        backbones.append(one['state_dict']['backbone.conv1.weight'])
+    assert not bool((backbones[0] == backbones[1]).all())
+    tool = load_tool(osp.join(REPO, 'tools/analysis/compare_methods.py'))
+    summary = tool.main([str(root), '--bootstrap', '0'])
+    assert {'GCL', 'GCL (two stages)'} <= set(summary['rows'])

@@ -69,9 +69,10 @@ def expand(args) -> List[Dict]:
                 f'_{next(iter(part)).rsplit(".", 1)[-1]}'
                 f'{next(iter(part.values()))}' for part in combo)
             for seed in args.seeds:
-                options = ([f'{k}={v}' for k, v in knobs.items()]
-                           + [f'{k}={seed}' for k in SEED_KEYS]
-                           + args.cfg_options)
+                options = [o.replace('{seed}', str(seed)).replace(
+                    '{work_root}', args.work_root) for o in
+                    [f'{k}={v}' for k, v in knobs.items()]
+                    + [f'{k}={seed}' for k in SEED_KEYS] + args.cfg_options]
                 runs.append(dict(name=f'{name}_s{seed}', config=config,
                                  knobs=knobs, seed=seed, options=options,
                                  grid=grid))
@@ -145,7 +146,10 @@ def parse_args(argv=None):
     p.add_argument('--amp', action='store_true',
                    help="tools/train.py's --amp (bf16 on the CPU)")
     p.add_argument('--cfg-options', nargs='+', default=[],
-                   help='options of every run (KEY=VALUE)')
+                   help='options of every run (KEY=VALUE; {seed} and '
+                   '{work_root} are replaced, e.g. a stage-1 checkpoint: '
+                   'model.init_cfg.checkpoint={work_root}/gcl_s{seed}/'
+                   'epoch_64.pth)')
     p.add_argument('--dry-run', action='store_true',
                    help='print the commands of the unfinished runs')
     args = p.parse_args(argv)
