@@ -121,3 +121,46 @@ def test_runner_compile_true_with_the_plugins_hooks(tiny_fmnist, tmp_path):
     train('resumed', '--resume', '--cfg-options', 'compile=True')
     torch.testing.assert_close(theta(resumed), theta(compiled), rtol=1e-5,
                                atol=0)
+
+
+def test_runner_compile_true_in_combination(tiny_fmnist, tmp_path):
+    """compile=True with the parts a user combines it with: an
+    IterBasedTrainLoop over a RepeatDataset, Mixup / CutMix batch augments
+    (soft targets) and bf16 autocast (--amp, where the CPU has bf16, else
+    float32): the compiled run trains GALA as the eager one does (its
+    statistics and weights within the rounding of bf16 kernels)."""
+    import os.path as osp
+
+    from gala_mm.compat import load_checkpoint_file
+
+    from ...conftest import REPO, run_tool, tiny_config
+    extra = """
+    model['train_cfg'] = dict(augments=[dict(type='Mixup', alpha=0.8),
+                                        dict(type='CutMix', alpha=1.0)])
+    train_dataloader['dataset'] = dict(type='RepeatDataset', times=2,
+                                       dataset=train_dataloader['dataset'])
+    train_cfg = dict(type='IterBasedTrainLoop', max_iters=12,
+                     val_interval=100)
+    log_processor = dict(by_epoch=False)
+    default_hooks = dict(checkpoint=dict(interval=12, by_epoch=False))
+    """
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(tiny_config(tiny_fmnist, extra=extra))
+
+    def train(name, *options):
+        work = tmp_path / name
+        run_tool([osp.join(REPO, 'tools/train.py'), str(cfg), '--work-dir',
+                  str(work), '--amp', *options], timeout=900)
+        (log, ) = work.glob('*/*.log')
+        assert ('Model has been "compiled"' in log.read_text()) == bool(
+            options)
+        return load_checkpoint_file(str(work / 'iter_12.pth'))['state_dict']
+
+    eager = train('eager')
+    compiled = train('compiled', '--cfg-options', 'compile=True')
+    theta = 'head.loss_module.theta'
+    assert eager[theta].abs().sum() > 0
+    torch.testing.assert_close(compiled[theta], eager[theta], rtol=2e-2,
+                               atol=1e-3)
+    torch.testing.assert_close(compiled['head.fc.weight'],
+                               eager['head.fc.weight'], rtol=5e-2, atol=5e-3)
