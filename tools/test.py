@@ -8,6 +8,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
+                            destroy_distributed,
                             setup_cpu_distributed)
 from gala_mm.utils import (ignore_known_warnings,  # noqa: E402
                            mmpretrain_tool, parse_with)
@@ -51,6 +52,7 @@ def main(argv=None):
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
+    destroy_distributed()
     if args.out and args.out_item == 'metrics':
         import mmengine
         mmengine.dump(metrics, args.out)

@@ -9,8 +9,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import gala_mm  # noqa: E402,F401  registers the plugin and the compat fixes
 from gala_mm.compat import (check_checkpoint_file,  # noqa: E402
-                            check_work_dir_writable, resume_checkpoint,
-                            setup_cpu_distributed)
+                            check_work_dir_writable, destroy_distributed,
+                            resume_checkpoint, setup_cpu_distributed)
 from gala_mm.utils import (ignore_known_warnings,  # noqa: E402
                            mmpretrain_tool, parse_with)
 from mmengine.config import Config  # noqa: E402
@@ -83,6 +83,7 @@ def main(argv=None):
         from mmengine.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
+    destroy_distributed()
 
 
 if __name__ == '__main__':

@@ -55,3 +55,18 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def destroy_distributed() -> None:
+    """Shut the default process group down at the end of a finished run.
+
+    mmengine leaves the group alive until the interpreter exits; gloo's
+    worker threads can then outlive Python's finalisation and abort the
+    process (``terminate called without an active exception``, SIGABRT)
+    after a run that succeeded. All ranks meet at a barrier first, so no
+    rank tears its connections down while another still talks to it.
+    Does nothing without a process group.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
