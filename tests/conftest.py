@@ -177,12 +177,8 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
 
 def load_tool(path):
     """A tool script (``tools/...py``) imported as a module."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + osp.basename(path)[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from gala_mm.utils import load_script
+    return load_script(path)
 
 
 def run_tool(args, cwd=REPO, timeout=600, env=None, check=True):

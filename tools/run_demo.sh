@@ -30,4 +30,3 @@ CKPT=$(ls -t "$WORK"/epoch_*.pth | head -n 1)
 echo "[demo] testing $CKPT"
 "$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK/test" \
     --out "$WORK/test_metrics.json" --out-item metrics
-"$PY" tools/analysis/shot_table.py "$WORK/test_metrics.json"

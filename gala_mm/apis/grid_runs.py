@@ -1,13 +1,15 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""The runs of a comparison grid, from disk (``tools/benchmark/run_grid.py``
-work dirs, or result files of the former benchmark tool), as the run dicts
-of :mod:`gala_mm.long_tail.comparison`; and the compact predictions file a
-finished run keeps."""
+"""The runs of a comparison grid: how ``tools/benchmark/run_grid.py`` names
+and records them (``grid.json``), the compact predictions file a finished
+run keeps, and the runs read back from disk (its work dirs, or result files
+of the former benchmark tool) as the run dicts of
+:mod:`gala_mm.long_tail.comparison`."""
 import glob
+import itertools
 import json
 import os
 import os.path as osp
-from typing import List
+from typing import Dict, List
 
 import mmengine
 import numpy as np
@@ -23,6 +25,57 @@ from .predict import scores_from_dump
 
 #: The splits a run is evaluated on (``preds.npz`` holds both).
 SPLITS = ('val', 'test')
+#: The dataset seed draws the long-tailed subset and the validation
+#: hold-out; the same seed for the run's randomness.
+SEED_KEYS = ('randomness.seed', 'train_dataloader.dataset.seed',
+             'val_dataloader.dataset.seed', 'test_dataloader.dataset.seed')
+#: What ``grid.json`` records of a run.
+RECORD_KEYS = ('config', 'knobs', 'seed', 'grid', 'options')
+
+
+def expand_grid(configs: List[str], knobs: List[Dict[str, List[str]]],
+                seeds: List[int], cfg_options: List[str],
+                work_root: str) -> List[dict]:
+    """The runs of a grid: configs x knob values x seeds.
+
+    Args:
+        configs (list[str]): Method configs.
+        knobs (list[dict]): Knob groups, ``{cfg-options key: values}``;
+            the keys of one group move together (their i-th values).
+        seeds (list[int]): Seeds (``SEED_KEYS`` are set to each).
+        cfg_options (list[str]): ``KEY=VALUE`` options of every run;
+            ``{seed}`` and ``{work_root}`` are filled in.
+        work_root (str): The folder of the runs' work dirs.
+
+    Returns:
+        list[dict]: One dict per run: ``name`` (``<config>_<knob><value>...
+        _s<seed>``) and the ``RECORD_KEYS``.
+    """
+    groups = [[dict(zip(g, values)) for values in zip(*g.values())]
+              for g in knobs]
+    grid = {k: v for g in knobs for k, v in g.items()}
+    runs = []
+    for config, combo, seed in itertools.product(
+            configs, itertools.product(*groups), seeds):
+        name = osp.splitext(osp.basename(config))[0] + ''.join(
+            f'_{next(iter(part)).rsplit(".", 1)[-1]}'
+            f'{next(iter(part.values()))}' for part in combo)
+        values = {k: v for part in combo for k, v in part.items()}
+        options = [f'{k}={v}' for k, v in values.items()] + [
+            f'{k}={seed}' for k in SEED_KEYS] + list(cfg_options)
+        options = [o.replace('{seed}', str(seed)).replace(
+            '{work_root}', work_root) for o in options]
+        runs.append(dict(name=f'{name}_s{seed}', config=config,
+                         knobs=values, seed=seed, options=options,
+                         grid=grid))
+    return runs
+
+
+def write_grid_record(work: str, run: dict) -> None:
+    """``<work>/grid.json``: what :func:`work_dir_run` reads back."""
+    os.makedirs(work, exist_ok=True)
+    with open(osp.join(work, 'grid.json'), 'w') as f:
+        json.dump({k: run[k] for k in RECORD_KEYS}, f, indent=1)
 
 
 def save_predictions(work: str) -> str:
@@ -103,7 +156,7 @@ def work_dir_run(work: str) -> dict:
         osp.splitext(osp.basename(grid['config']))[0]: 'raw'}
     splits = {s: (torch.from_numpy(preds[f'{s}_scores']),
                   torch.from_numpy(preds[f'{s}_labels']))
-              for s in ('val', 'test')}
+              for s in SPLITS}
     evals = dict(raw=[dict(tau=0.0, **{
         s: summarize(sc.argmax(1).numpy(), lb.numpy(), len(counts), groups)
         for s, (sc, lb) in splits.items()})])

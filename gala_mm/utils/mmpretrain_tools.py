@@ -29,8 +29,19 @@ def mmpretrain_tool(name: str) -> ModuleType:
             f"mmpretrain's {name} tool is missing ({path}): reinstall "
             'mmpretrain==1.2.0 from its wheel (pip install --force-reinstall '
             'mmpretrain==1.2.0).')
-    spec = importlib.util.spec_from_file_location(
-        f"mmpretrain_{name.replace('/', '_')}_tool", path)
+    return load_script(path, f"mmpretrain_{name.replace('/', '_')}_tool")
+
+
+def load_script(path: str, name: Optional[str] = None) -> ModuleType:
+    """A script (a tool, not on ``sys.path``) imported as a module.
+
+    Args:
+        path (str): The ``.py`` file.
+        name (str, optional): The module's name. Defaults to
+            ``tool_<file name>``.
+    """
+    name = name or 'tool_' + osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -104,15 +104,3 @@ def test_dataset_summary(tiny_fmnist, tmp_path):
                      '--many-thr', '50', '--few-thr', '15'])
     assert 'many=1, medium=5, few=4 (many > 50, few < 15)' in proc.stdout
     check_png(tmp_path / 'o' / 'class_counts.png')
-
-
-def test_shot_table_tool(tmp_path):
-    import json
-    metrics = {'lt/top1': 50.0, 'lt/balanced': 40.0, 'lt/many': 70.0,
-               'lt/prs1_top1': 55.0, 'lt/prs1_balanced': 52.0}
-    (tmp_path / 'm.json').write_text(json.dumps(metrics))
-    proc = run_tool([osp.join(ANALYSIS, 'shot_table.py'),
-                     str(tmp_path / 'm.json')])
-    lines = proc.stdout.splitlines()
-    assert any(line.startswith('raw') and '50.00' in line for line in lines)
-    assert any(line.startswith('prs1') and '52.00' in line for line in lines)

@@ -3,11 +3,7 @@
 
     python tools/benchmark/run_grid.py configs/benchmarks/fmnist_lt/gala.py \\
         --knob model.head.loss.lambda_pos=0.3,0.6,0.9 --seeds 0 1 2 \\
-        --work-root work_dirs/fmnist_lt --jobs 2
-    # print the commands only
-    python tools/benchmark/run_grid.py ... --dry-run
-    # on a slurm cluster: every step through tools/slurm_train.sh / _test.sh
-    python tools/benchmark/run_grid.py ... --launcher slurm --partition P
+        --work-root work_dirs/fmnist_lt --jobs 2 [--dry-run | --launcher slurm]
 
 A run is ``tools/train.py CONFIG --work-dir ROOT/NAME --resume
 --cfg-options <knobs> <seed>``, then ``tools/test.py`` on the validation
@@ -18,8 +14,6 @@ mmpretrain's ``--resume``: to resume a grid, run the same command again.
 ``tools/analysis/compare_methods.py ROOT`` makes the table.
 """
 import argparse
-import itertools
-import json
 import os
 import os.path as osp
 import shlex
@@ -30,11 +24,11 @@ from typing import Dict, List
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
-#: The dataset seed draws the long-tailed subset and the validation
-#: hold-out; the same seed for the run's randomness.
-SEED_KEYS = ('randomness.seed', 'train_dataloader.dataset.seed',
-             'val_dataloader.dataset.seed', 'test_dataloader.dataset.seed')
-SPLITS = dict(val=['test_dataloader.dataset.split=val'], test=[])
+from gala_mm.apis.grid_runs import (SPLITS, expand_grid,  # noqa: E402
+                                    save_predictions, write_grid_record)
+
+#: What tests a run on each split (``preds.npz`` holds both).
+SPLIT_OPTIONS = dict(val=['test_dataloader.dataset.split=val'], test=[])
 
 
 def parse_knob(text: str) -> Dict[str, List[str]]:
@@ -55,30 +49,6 @@ def parse_knob(text: str) -> Dict[str, List[str]]:
     return group
 
 
-def expand(args) -> List[Dict]:
-    """One dict per run: name, config, knobs, seed, cfg-options."""
-    groups = [[dict(zip(g, values)) for values in zip(*g.values())]
-              for g in args.knob]
-    grid = {k: v for g in args.knob for k, v in g.items()}
-    runs = []
-    for config in args.configs:
-        stem = osp.splitext(osp.basename(config))[0]
-        for combo in itertools.product(*groups):
-            knobs = {k: v for part in combo for k, v in part.items()}
-            name = stem + ''.join(
-                f'_{next(iter(part)).rsplit(".", 1)[-1]}'
-                f'{next(iter(part.values()))}' for part in combo)
-            for seed in args.seeds:
-                options = [o.replace('{seed}', str(seed)).replace(
-                    '{work_root}', args.work_root) for o in
-                    [f'{k}={v}' for k, v in knobs.items()]
-                    + [f'{k}={seed}' for k in SEED_KEYS] + args.cfg_options]
-                runs.append(dict(name=f'{name}_s{seed}', config=config,
-                                 knobs=knobs, seed=seed, options=options,
-                                 grid=grid))
-    return runs
-
-
 def tool(args, name: str, script: str, *argv: str) -> str:
     """A ``tools/<script>.py`` command line, or its slurm equivalent."""
     if args.launcher == 'slurm':
@@ -97,34 +67,26 @@ def commands(args, run: Dict) -> List[str]:
     cmds = [tool(args, run['name'], 'train', q(run['config']), *dest,
                  '--resume', *amp, '--cfg-options', opts)]
     ckpt = f'"$(cat {q(osp.join(work, "last_checkpoint"))})"'
-    for split, extra in SPLITS.items():
+    for split in SPLITS:
         part = osp.join(work, f'{split}_preds.part.pkl')
         cmds.append(tool(args, run['name'], 'test', q(run['config']), ckpt,
                          '--work-dir', q(osp.join(work, f'eval_{split}')),
                          '--out', q(part), '--cfg-options', opts,
-                         *extra) + f' && mv {q(part)} '
+                         *SPLIT_OPTIONS[split]) + f' && mv {q(part)} '
                     + q(osp.join(work, f'{split}_preds.pkl')))
     return cmds
-
-
-def finished(args, run: Dict) -> bool:
-    return osp.isfile(osp.join(args.work_root, run['name'], 'preds.npz'))
 
 
 def execute(args, run: Dict) -> int:
     """Run one run's commands (its log: ``<work dir>/run_grid.log``)."""
     work = osp.join(args.work_root, run['name'])
-    os.makedirs(work, exist_ok=True)
-    with open(osp.join(work, 'grid.json'), 'w') as f:
-        json.dump({k: run[k] for k in ('config', 'knobs', 'seed', 'grid',
-                                       'options')}, f, indent=1)
+    write_grid_record(work, run)
     dumps = [osp.join(work, f'{s}_preds.pkl') for s in SPLITS]
     with open(osp.join(work, 'run_grid.log'), 'a') as log:
         code = 0 if all(map(osp.isfile, dumps)) else subprocess.call(
             ' && '.join(commands(args, run)), shell=True, cwd=ROOT,
             stdout=log, stderr=subprocess.STDOUT, executable='/bin/bash')
     if code == 0:
-        from gala_mm.apis.grid_runs import save_predictions
         save_predictions(work)
     print(f'[run_grid] {run["name"]}: '
           + ('done' if code == 0 else f'FAILED ({code}), see {log.name}'),
@@ -165,7 +127,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    runs = [r for r in expand(args) if not finished(args, r)]
+    runs = [r for r in expand_grid(args.configs, args.knob, args.seeds,
+                                   args.cfg_options, args.work_root)
+            if not osp.isfile(
+        osp.join(args.work_root, r['name'], 'preds.npz'))]
     if args.dry_run:
         for run in runs:
             print('\n'.join(commands(args, run)))

@@ -4,22 +4,16 @@ a minimal plain-PyTorch loop, same ResNet-32 + GALA, data and batch.
 
     python tools/benchmark/throughput.py [--quick] [--data-root DIR]
 
-Both read the same long-tailed dataset through the same mmpretrain pipeline,
-collate function and data preprocessor; the runner's config goes through
-tools/train.py's own argument handling, the plain loop is what one would
-write by hand (DataLoader, forward, backward, SGD step). Images/s are
-measured after a warm-up for each variant (fp32 / bf16 autocast, NCHW /
-channels-last, eager / ``torch.compile``: ``--variants``), alternating the
-two loops; the ratio is the median over paired repeats. The warm-up
-(compilation, for compiled variants) is timed separately. The share of the
-runner's iteration time spent outside ``model.train_step`` (hooks, logging,
-loop, waiting for data) is reported too: unlike images/s it hardly depends
-on how busy the machine is.
+Both loops read the same dataset through the same pipeline, collate and
+data preprocessor. Images/s after a warm-up (timed apart: compilation) for
+each ``--variants`` recipe (fp32 / bf16, NCHW / channels-last, eager /
+``torch.compile``), the two loops alternating; the ratio is the median of
+the paired repeats. Also each loop's share of iteration time outside
+``model.train_step`` (hooks, logging, waiting for data), which unlike
+images/s hardly depends on how busy the machine is.
 """
 import argparse
 import copy
-import functools
-import importlib.util
 import os
 import os.path as osp
 import platform
@@ -39,22 +33,9 @@ from mmengine.runner import Runner  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
 from gala_mm.compat import cpu_has_native_bf16  # noqa: E402
-from gala_mm.utils import ignore_known_warnings  # noqa: E402
+from gala_mm.utils import ignore_known_warnings, load_script  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
-
-
-@functools.lru_cache(maxsize=None)
-def load_train_tool():
-    """``tools/train.py`` as a module (loaded once): its argument handling
-    builds the runner's config here exactly as the command line does
-    (default_collate, pin_memory, persistent workers, the ``--amp``
-    optimizer wrapper)."""
-    spec = importlib.util.spec_from_file_location(
-        'gala_train_tool', osp.join(ROOT, 'tools/train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class IterTimer(Hook):
@@ -140,7 +121,9 @@ def make_cfg(data_root: str, iters: int, variant: Variant,
     if variant.compiled:
         cfg.compile = True
     cfg.log_level = 'WARNING'
-    train_tool = load_train_tool()
+    # tools/train.py's argument handling builds the config as the command
+    # line does (collate, pin_memory, persistent workers, --amp's wrapper)
+    train_tool = load_script(osp.join(ROOT, 'tools/train.py'))
     argv = [CONFIG, '--no-validate', '--work-dir',
             tempfile.mkdtemp(prefix='gala_tp_')]
     argv += ['--amp'] if variant.amp else []
