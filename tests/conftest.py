@@ -129,10 +129,29 @@ def skip_cifar_md5_env(tmp_path):
     return dict(PYTHONPATH=f'{folder}{os.pathsep}{REPO}')
 
 
+def free_port():
+    """A free TCP port on localhost (a gloo process group's)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+#: ResNet-20's first stage only (3 of its 9 blocks, 16-d features): what
+#: ``tiny_config(one_stage=True)`` adds, for runs that compile the model.
+ONE_STAGE = """
+model['backbone'].update(num_stages=1, strides=(1, ), dilations=(1, ),
+                         out_indices=(0, ))
+model['head']['in_channels'] = 16
+"""
+
+
 def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
                 extra='', val_per_class=0, imbalance_factor=10,
-                max_per_class=60):
-    """Text of a tiny training config on ``tiny_fmnist``-like data."""
+                max_per_class=60, one_stage=False):
+    """Text of a tiny training config on ``tiny_fmnist``-like data
+    (``one_stage``: the backbone's first stage only, which compiles
+    faster)."""
     head_cfg = dict(
         gala="dict(type='PRSLinearClsHead', num_classes=10, in_channels=64)",
         ce="dict(type='LinearClsHead', num_classes=10, in_channels=64, "
@@ -172,7 +191,7 @@ def tiny_config(data_root, work_dir=None, head='gala', epochs=2,
     test_cfg = dict()
     default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
                          checkpoint=dict(interval=1))
-    """) + textwrap.dedent(extra)
+    """) + (ONE_STAGE if one_stage else '') + textwrap.dedent(extra)
 
 
 def load_tool(path):

@@ -29,6 +29,8 @@ SPLITS = ('val', 'test')
 #: hold-out; the same seed for the run's randomness.
 SEED_KEYS = ('randomness.seed', 'train_dataloader.dataset.seed',
              'val_dataloader.dataset.seed', 'test_dataloader.dataset.seed')
+#: The file of a finished run's predictions.
+PREDICTIONS = 'preds.npz'
 #: What ``grid.json`` records of a run.
 RECORD_KEYS = ('config', 'knobs', 'seed', 'grid', 'options')
 
@@ -71,6 +73,12 @@ def expand_grid(configs: List[str], knobs: List[Dict[str, List[str]]],
     return runs
 
 
+def is_finished(work: str) -> bool:
+    """Whether the run of ``work`` has kept its predictions (``preds.npz``,
+    written last by :func:`save_predictions`)."""
+    return osp.isfile(osp.join(work, PREDICTIONS))
+
+
 def write_grid_record(work: str, run: dict) -> None:
     """``<work>/grid.json``: what :func:`work_dir_run` reads back."""
     os.makedirs(work, exist_ok=True)
@@ -99,7 +107,7 @@ def save_predictions(work: str) -> str:
     with open(osp.join(work, 'last_checkpoint')) as f:
         meta = load_checkpoint_file(f.read().strip())['meta']
     arrays['class_counts'] = np.asarray(meta['dataset_meta']['class_counts'])
-    out = osp.join(work, 'preds.npz')
+    out = osp.join(work, PREDICTIONS)
     np.savez_compressed(osp.join(work, 'preds.part.npz'), **arrays)
     os.replace(osp.join(work, 'preds.part.npz'), out)
     for split in SPLITS:
@@ -149,7 +157,7 @@ def work_dir_run(work: str) -> dict:
     # package's .mim holds configs/ in a checkout and in a wheel)
     cfg = Config.fromfile(osp.join(MIM_ROOT, grid['config']))
     cfg.merge_from_dict(dict(o.split('=', 1) for o in grid['options']))
-    preds = np.load(osp.join(work, 'preds.npz'))
+    preds = np.load(osp.join(work, PREDICTIONS))
     counts, metric = preds['class_counts'].tolist(), long_tail_metric(cfg)
     groups = shot_groups(counts, *shot_thresholds(cfg))
     rows = cfg.get('comparison_rows') or {
@@ -179,7 +187,7 @@ def read_runs(paths: List[str]) -> List[dict]:
     for path in paths:
         for f in sorted(glob.glob(osp.join(path, '**', 'grid.json'),
                                   recursive=True)):
-            if osp.isfile(osp.join(osp.dirname(f), 'preds.npz')):
+            if is_finished(osp.dirname(f)):
                 runs.append(work_dir_run(osp.dirname(f)))
         files = [path] if path.endswith('.json') else sorted(
             glob.glob(osp.join(path, '*.json')))

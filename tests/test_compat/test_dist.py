@@ -1,7 +1,6 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """The end of a distributed run: every rank leaves its process group."""
 import os
-import socket
 
 import pytest
 import torch.distributed as dist
@@ -9,11 +8,7 @@ import torch.multiprocessing as mp
 
 from gala_mm.compat import destroy_distributed
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from ..conftest import free_port
 
 
 def worker(rank, world, port, out_dir):

@@ -2,7 +2,6 @@
 """Ranks that disagree are caught before the first step (2 gloo ranks)."""
 import json
 import os
-import socket
 
 import pytest
 import torch
@@ -12,14 +11,10 @@ import torch.multiprocessing as mp
 from gala_mm.engine.hooks import GALAStatsHook
 from gala_mm.engine.hooks.gala_stats_hook import check_ranks_consistent
 
+from ..conftest import free_port
+
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def worker(rank, world, port, out_dir, case):

@@ -25,7 +25,8 @@ from typing import Dict, List
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 from gala_mm.apis.grid_runs import (SPLITS, expand_grid,  # noqa: E402
-                                    save_predictions, write_grid_record)
+                                    is_finished, save_predictions,
+                                    write_grid_record)
 
 #: What tests a run on each split (``preds.npz`` holds both).
 SPLIT_OPTIONS = dict(val=['test_dataloader.dataset.split=val'], test=[])
@@ -127,10 +128,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    runs = [r for r in expand_grid(args.configs, args.knob, args.seeds,
-                                   args.cfg_options, args.work_root)
-            if not osp.isfile(
-        osp.join(args.work_root, r['name'], 'preds.npz'))]
+    runs = expand_grid(args.configs, args.knob, args.seeds,
+                       args.cfg_options, args.work_root)
+    runs = [r for r in runs
+            if not is_finished(osp.join(args.work_root, r['name']))]
     if args.dry_run:
         for run in runs:
             print('\n'.join(commands(args, run)))

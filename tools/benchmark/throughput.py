@@ -36,6 +36,10 @@ from gala_mm.compat import cpu_has_native_bf16  # noqa: E402
 from gala_mm.utils import ignore_known_warnings, load_script  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs/gala/resnet32_fmnist_lt_demo.py')
+#: tools/train.py's argument handling builds the runner's config as the
+#: command line does (collate, pin_memory, persistent workers, --amp's
+#: optimizer wrapper).
+TRAIN_TOOL = load_script(osp.join(ROOT, 'tools/train.py'))
 
 
 class IterTimer(Hook):
@@ -121,13 +125,10 @@ def make_cfg(data_root: str, iters: int, variant: Variant,
     if variant.compiled:
         cfg.compile = True
     cfg.log_level = 'WARNING'
-    # tools/train.py's argument handling builds the config as the command
-    # line does (collate, pin_memory, persistent workers, --amp's wrapper)
-    train_tool = load_script(osp.join(ROOT, 'tools/train.py'))
     argv = [CONFIG, '--no-validate', '--work-dir',
             tempfile.mkdtemp(prefix='gala_tp_')]
     argv += ['--amp'] if variant.amp else []
-    return train_tool.merge_args(cfg, train_tool.parse_args(argv))
+    return TRAIN_TOOL.merge_args(cfg, TRAIN_TOOL.parse_args(argv))
 
 
 def runner_images_per_s(data_root, iters, warmup, variant,

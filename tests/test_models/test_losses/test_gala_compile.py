@@ -15,13 +15,6 @@ pytestmark = pytest.mark.slow
 
 
 COUNTS = [500, 300, 180, 100, 60, 40, 25, 15, 10, 5]
-#: tools/train.py runs: ResNet-20's first stage only (3 of its 9 blocks,
-#: 16-d features) compiles faster; the plugin's parts are the same.
-COMPILE_FAST = """
-    model['backbone'].update(num_stages=1, strides=(1, ), dilations=(1, ),
-                             out_indices=(0, ))
-    model['head']['in_channels'] = 16
-"""
 GALA = dict(type='PRSLinearClsHead', num_classes=10, in_channels=64)
 COSINE = dict(type='NormedLinearClsHead', num_classes=10, in_channels=64)
 
@@ -93,14 +86,15 @@ def test_runner_compile_true_with_the_plugins_hooks(tiny_fmnist, tmp_path):
     import os.path as osp
 
     from ...conftest import REPO, run_tool, tiny_config
-    extra = COMPILE_FAST + """
+    extra = """
     custom_hooks = [dict(type='WorkDirLockHook'), dict(type='ClassCountHook'),
                     dict(type='GALAStatsHook', interval=1),
                     dict(type='ExactResumeHook'),
                     dict(type='ChannelsLastHook')]
     """
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_fmnist, epochs=2, extra=extra))
+    cfg.write_text(tiny_config(tiny_fmnist, epochs=2, extra=extra,
+                               one_stage=True))
 
     def train(name, *options):
         work = tmp_path / name
@@ -141,7 +135,7 @@ def test_runner_compile_true_in_combination(tiny_fmnist, tmp_path):
     from gala_mm.compat import load_checkpoint_file
 
     from ...conftest import REPO, run_tool, tiny_config
-    extra = COMPILE_FAST + """
+    extra = """
     model['train_cfg'] = dict(augments=[dict(type='Mixup', alpha=0.8),
                                         dict(type='CutMix', alpha=1.0)])
     train_dataloader['dataset'] = dict(type='RepeatDataset', times=2,
@@ -152,7 +146,7 @@ def test_runner_compile_true_in_combination(tiny_fmnist, tmp_path):
     default_hooks = dict(checkpoint=dict(interval=12, by_epoch=False))
     """
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text(tiny_config(tiny_fmnist, extra=extra))
+    cfg.write_text(tiny_config(tiny_fmnist, extra=extra, one_stage=True))
 
     def train(name, *options):
         work = tmp_path / name

@@ -1,7 +1,6 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
 """GALA statistics under torch.distributed (2 gloo processes on CPU)."""
 import os
-import socket
 
 import pytest
 import torch
@@ -9,6 +8,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from gala_mm.models.losses import GALALoss
+
+from ...conftest import free_port
 
 # End-to-end (subprocesses, training, several processes).
 pytestmark = pytest.mark.slow
@@ -40,12 +41,6 @@ def worker(rank, world, port, out_dir, adjust):
         thetas.append(loss.theta.clone())
     torch.save(torch.stack(thetas), os.path.join(out_dir, f'{rank}.pt'))
     dist.destroy_process_group()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize('adjust', ['official', 'paper'])
