@@ -55,6 +55,32 @@ def test_publish_strips_training_state_and_names_by_hash(trained_gala,
     assert osp.getsize(final) < osp.getsize(ckpt)
 
 
+def test_publish_fp16_halves_weights_and_loads_back(trained_gala, tmp_path):
+    """--fp16: conv / linear weights in float16, biases and BN statistics
+    untouched; mmengine's loading casts them back into a float32 model."""
+    from mmengine.runner import load_checkpoint
+    from mmpretrain.apis import get_model
+    cfg, ckpt, _ = trained_gala
+    run_tool([PUBLISH, ckpt, str(tmp_path / 'full.pth')])
+    run_tool([PUBLISH, ckpt, str(tmp_path / 'half.pth'), '--fp16'])
+    (full, ) = glob.glob(str(tmp_path / 'full_*-*.pth'))
+    (half, ) = glob.glob(str(tmp_path / 'half_*-*.pth'))
+    original = load_checkpoint_file(ckpt)['state_dict']
+    state = load_checkpoint_file(half)['state_dict']
+    halved = {k for k, v in state.items() if v.dtype == torch.float16}
+    assert halved == {k for k, v in original.items()
+                      if v.is_floating_point() and v.dim() >= 2}
+    for key, value in original.items():
+        want = value.half() if key in halved else value
+        assert torch.equal(state[key], want), key
+    assert osp.getsize(half) < 0.6 * osp.getsize(full)
+    net = get_model(cfg)
+    load_checkpoint(net, half, map_location='cpu')
+    for key, value in net.state_dict().items():
+        assert value.dtype == original[key].dtype, key
+        assert torch.equal(value, state[key].to(value.dtype)), key
+
+
 def test_released_files_are_named_by_their_hash_and_small():
     models = released()
     assert models, 'no released weights in any metafile'
@@ -73,7 +99,9 @@ def test_get_model_pretrained_loads_the_released_file():
         net = get_model(model.name, pretrained=True)
         state = load_checkpoint_file(path)['state_dict']
         for key, value in net.state_dict().items():
-            assert torch.equal(value, state[key]), (model.name, key)
+            # a --fp16 file's weights are cast to the model's float32
+            assert torch.equal(value, state[key].to(value.dtype)), (
+                model.name, key)
 
 
 @pytest.mark.slow
