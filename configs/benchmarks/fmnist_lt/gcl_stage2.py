@@ -28,4 +28,6 @@ param_scheduler = [
          by_epoch=True, begin=0, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs + 1)
-comparison_rows = {'GCL (two stages)': 'raw'}
+# _delete_: a child's dict is merged into its base's, and this run is not
+# a stage-1 GCL row
+comparison_rows = {'_delete_': True, 'GCL (two stages)': 'raw'}
