@@ -52,6 +52,7 @@ def main(argv=None):
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
+    del runner  # the group is freed with it, before the interpreter exits
     destroy_distributed()
     if args.out and args.out_item == 'metrics':
         import mmengine

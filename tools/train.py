@@ -83,6 +83,7 @@ def main(argv=None):
         from mmengine.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
+    del runner  # the group is freed with it, before the interpreter exits
     destroy_distributed()
 
 

@@ -8,6 +8,7 @@ process group already exists, and builds the wrapper from
 ``model_wrapper_cfg`` when it is set, so the fix needs no patching:
 initialise gloo ourselves and give the wrapper ``device_ids=None``.
 """
+import gc
 import os
 
 import torch
@@ -65,8 +66,12 @@ def destroy_distributed() -> None:
     process (``terminate called without an active exception``, SIGABRT)
     after a run that succeeded. All ranks meet at a barrier first, so no
     rank tears its connections down while another still talks to it.
-    Does nothing without a process group.
+    Then the garbage collector runs: a dropped Runner holds its DDP wrapper
+    (and through it the group) in reference cycles, which would otherwise
+    be freed only during finalisation. Call it after the last reference to
+    the Runner is gone. Does nothing without a process group.
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
         torch_dist.barrier()
         torch_dist.destroy_process_group()
+        gc.collect()
