@@ -10,6 +10,8 @@ machine noise hits both alike), and reported as ratios:
   backward, for C = 10, 100, 1000, 8142, batch 128 / 512, features 64 / 2048;
 - a whole ResNet-32 training step (C = 100, batch 128, SGD);
 - the memory held by GALA's statistics;
+- on a CUDA GPU, the host synchronisations of one ResNet-32 step (fp16
+  autocast, counted under ``torch.cuda.set_sync_debug_mode('warn')``);
 - REFERENCE ONLY: a straightforward implementation like the official code
   (per-sample Python loop, five C x C accumulators), to show the speed-up
   and memory ratio of the O(C) implementation.
@@ -22,6 +24,8 @@ import platform
 import statistics
 import sys
 import time
+import warnings
+from typing import Callable, Dict
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -33,6 +37,9 @@ import torch.nn.functional as F  # noqa: E402
 import gala_mm  # noqa: E402,F401
 from gala_mm.models.losses import GALALoss  # noqa: E402
 from gala_mm.utils import ignore_known_warnings  # noqa: E402
+
+LOSSES = dict(ce=dict(type='CrossEntropyLoss'),
+              gala=dict(type='GALALoss', num_classes=100))
 
 
 class OfficialStyleGALA(nn.Module):
@@ -74,98 +81,95 @@ def _sync() -> None:
         torch.cuda.synchronize(DEVICE)
 
 
-def timed(fn, repeats: int) -> float:
-    """Median seconds of ``fn()`` over ``repeats`` runs (after a warm-up);
-    on a GPU the device is synchronised around each run."""
-    fn()
-    out = []
+def medians_ms(fns: Dict[str, Callable], repeats: int) -> Dict[str, float]:
+    """Median milliseconds of each ``fns[k]()``, the variants interleaved
+    (noise hits all alike), each timed run right after a warm-up run; on a
+    GPU the device is synchronised around it."""
+    times = {k: [] for k in fns}
     for _ in range(repeats):
-        _sync()
-        start = time.perf_counter()
-        fn()
-        _sync()
-        out.append(time.perf_counter() - start)
-    return statistics.median(out)
+        for k, fn in fns.items():
+            fn()
+            _sync()
+            start = time.perf_counter()
+            fn()
+            _sync()
+            times[k].append(1e3 * (time.perf_counter() - start))
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
-def head_step(fc, loss_fn, x, y, with_fc: bool):
-
-    def run():
-        loss = loss_fn(fc(x) if with_fc else x, y)
-        loss.backward()
-
-    return run
+def ratio_row(med: Dict[str, float], **keys) -> dict:
+    """One result row: ``keys``, both losses' ms and GALA / CE."""
+    return dict(keys, ce_ms=med['ce'], gala_ms=med['gala'],
+                ratio=med['gala'] / med['ce'])
 
 
 def compare(c, batch, dim, repeats, with_fc, reference=False):
+    """Loss (``with_fc=False``) or linear layer + loss, forward + backward,
+    of CE, GALA (and the official-style reference) on ``(batch, c)``."""
     gen = torch.Generator().manual_seed(0)
-    fc = nn.Linear(dim, c).to(DEVICE) if with_fc else None
-    if with_fc:
-        x = torch.randn(batch, dim, generator=gen).to(DEVICE)
-    else:
-        x = torch.randn(batch, c, generator=gen).to(DEVICE).requires_grad_()
+    fc = nn.Linear(dim, c).to(DEVICE) if with_fc else nn.Identity()
+    x = torch.randn(batch, dim if with_fc else c, generator=gen).to(DEVICE)
+    x.requires_grad_(not with_fc)
     y = torch.randint(0, c, (batch, ), generator=gen).to(DEVICE)
-    ce = nn.CrossEntropyLoss()
-    gala = GALALoss(c).train().to(DEVICE)
-    fns = dict(ce=head_step(fc, ce, x, y, with_fc),
-               gala=head_step(fc, gala, x, y, with_fc))
+    losses = dict(ce=nn.CrossEntropyLoss(), gala=GALALoss(c).train())
     if reference:
-        fns['official_style'] = head_step(
-            fc, OfficialStyleGALA(c).to(DEVICE), x, y, with_fc)
-    times = {k: [] for k in fns}
-    for _ in range(repeats):  # interleave: noise hits every variant alike
-        for k, fn in fns.items():
-            times[k].append(timed(fn, 1))
-    med = {k: statistics.median(v) for k, v in times.items()}
-    row = dict(C=c, batch=batch, dim=dim if with_fc else None,
-               ce_ms=1e3 * med['ce'], gala_ms=1e3 * med['gala'],
-               ratio=med['gala'] / med['ce'])
+        losses['official_style'] = OfficialStyleGALA(c)
+    fns = {k: (lambda f=f.to(DEVICE): f(fc(x), y).backward())
+           for k, f in losses.items()}
+    med = medians_ms(fns, repeats)
+    row = ratio_row(med, C=c, batch=batch, dim=dim if with_fc else None)
     if reference:
-        row['official_style_ms'] = 1e3 * med['official_style']
+        row['official_style_ms'] = med['official_style']
         row['speedup_vs_official_style'] = med['official_style'] / med[
             'gala']
     return row
 
 
-def resnet32_step(repeats: int, batch: int = 128) -> dict:
+def resnet32_step(loss_cfg: dict, batch: int = 128,
+                  amp: bool = False) -> Callable[[], None]:
+    """One SGD training step (ResNet-32, C = 100, random images) of a
+    model with ``loss_cfg``, optionally under fp16 autocast."""
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
-    gen = torch.Generator().manual_seed(0)
-    imgs = torch.randn(batch, 3, 32, 32, generator=gen).to(DEVICE)
-    labels = torch.randint(0, 100, (batch, ), generator=gen)
-    samples = [
-        DataSample().set_gt_label(int(v)).to(DEVICE) for v in labels
-    ]
-    models, opts = {}, {}
-    for name, loss in (('ce', dict(type='CrossEntropyLoss')),
-                       ('gala', dict(type='GALALoss', num_classes=100))):
-        torch.manual_seed(0)
-        models[name] = MODELS.build(
-            dict(type='ImageClassifier',
-                 backbone=dict(type='CifarResNet', depth=32),
-                 neck=dict(type='GlobalAveragePooling'),
-                 head=dict(type='LinearClsHead', num_classes=100,
-                           in_channels=64, loss=loss))).train().to(DEVICE)
-        opts[name] = torch.optim.SGD(models[name].parameters(), lr=0.01,
-                                     momentum=0.9)
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(type='ImageClassifier',
+             backbone=dict(type='CifarResNet', depth=32),
+             neck=dict(type='GlobalAveragePooling'),
+             head=dict(type='LinearClsHead', num_classes=100,
+                       in_channels=64, loss=loss_cfg))).train().to(DEVICE)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    imgs = torch.randn(batch, 3, 32, 32).to(DEVICE)
+    samples = [DataSample().set_gt_label(i % 100).to(DEVICE)
+               for i in range(batch)]
 
-    def step(name):
+    def step():
+        with torch.autocast(DEVICE.type, torch.float16, enabled=amp):
+            loss = model.loss(imgs, samples)['loss']
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
 
-        def run():
-            opts[name].zero_grad()
-            losses = models[name].loss(imgs, samples)
-            losses['loss'].backward()
-            opts[name].step()
+    return step
 
-        return run
 
-    times = {k: [] for k in models}
-    for _ in range(repeats):
-        for k in models:
-            times[k].append(timed(step(k), 1))
-    med = {k: statistics.median(v) for k, v in times.items()}
-    return dict(C=100, batch=batch, ce_ms=1e3 * med['ce'],
-                gala_ms=1e3 * med['gala'], ratio=med['gala'] / med['ce'])
+def host_syncs() -> Dict[str, int]:
+    """Synchronising calls of one fp16 ResNet-32 step (after a warm-up
+    step) per loss, as ``torch.cuda.set_sync_debug_mode('warn')`` sees."""
+    counts = {}
+    for name, loss_cfg in LOSSES.items():
+        step = resnet32_step(loss_cfg, amp=True)
+        step()  # cuDNN autotuning, allocations
+        _sync()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            torch.cuda.set_sync_debug_mode('warn')
+            try:
+                step()
+            finally:
+                torch.cuda.set_sync_debug_mode('default')
+        counts[name] = sum('synchroniz' in str(w.message) for w in caught)
+    return counts
 
 
 def parse_args(argv=None):
@@ -196,10 +200,9 @@ def main(argv=None):
                f'torch {torch.__version__}, {torch.get_num_threads()} '
                f'threads, device {DEVICE}{gpu}',
                date=time.strftime('%Y-%m-%d'), loss_only=[], head=[],
-               resnet32=None, memory=[])
+               resnet32=None, memory=[], host_syncs=None)
     print(res['machine'])
-    print('\nloss only (forward + backward), ms, median of '
-          f'{repeats}:')
+    print(f'\nloss only (forward + backward), ms, median of {repeats}:')
     for c in classes:
         for b in batches:
             ref = c <= 1000 or b == 128
@@ -220,8 +223,9 @@ def main(argv=None):
                 res['head'].append(r)
                 print(f'  C={c:<5} B={b:<4} D={d:<5} CE {r["ce_ms"]:8.3f}  '
                       f'GALA {r["gala_ms"]:8.3f}  ratio {r["ratio"]:5.3f}')
-    r = resnet32_step(3 if args.quick else 20)
-    res['resnet32'] = r
+    steps = {k: resnet32_step(v) for k, v in LOSSES.items()}
+    r = res['resnet32'] = ratio_row(
+        medians_ms(steps, 3 if args.quick else 20), C=100, batch=128)
     print(f'\nResNet-32 training step (C=100, B=128): CE {r["ce_ms"]:.1f} '
           f'ms, GALA {r["gala_ms"]:.1f} ms, ratio {r["ratio"]:.3f}')
     print('\nmemory held by the statistics (bytes):')
@@ -233,6 +237,12 @@ def main(argv=None):
                                   ratio=official / ours))
         print(f'  C={c:<5} GALA {ours:>10,}  official-style (5 x C x C '
               f'float32) {official:>13,}  x{official / ours:,.0f}')
+    if DEVICE.type == 'cuda':
+        s = res['host_syncs'] = host_syncs()
+        print(f'\nhost syncs per training step: CE {s["ce"]}, GALA '
+              f'{s["gala"]} (GALA - CE = {s["gala"] - s["ce"]})')
+    else:
+        print('\nhost syncs: no CUDA GPU here, not measured')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(res, f, indent=1)

@@ -29,6 +29,7 @@ sys.path.insert(0, ROOT)
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import gala_mm  # noqa: E402,F401
@@ -83,25 +84,21 @@ class IterTimer(Hook):
 
 class Variant(NamedTuple):
     """A training-step recipe: precision, memory layout, compilation."""
-    amp: bool = False
-    channels_last: bool = False
-    compiled: bool = False
+    name: str
+    amp: bool
+    channels_last: bool
+    compiled: bool
 
-    @property
-    def name(self) -> str:
-        return '+'.join(['bf16' if self.amp else 'fp32'] +
-                        ['cl'] * self.channels_last +
-                        ['compile'] * self.compiled)
 
-    @classmethod
-    def parse(cls, name: str) -> 'Variant':
-        """``fp32``, ``bf16+cl``, ``fp32+cl+compile``..."""
-        parts = name.split('+')
-        if parts[0] not in ('fp32', 'bf16') or not set(parts[1:]) <= {
-                'cl', 'compile'}:
-            raise ValueError(f'--variants: {name!r}, expected fp32|bf16 '
-                             'followed by +cl and/or +compile.')
-        return cls(parts[0] == 'bf16', 'cl' in parts, 'compile' in parts)
+def parse_variant(name: str) -> Variant:
+    """``fp32``, ``bf16+cl``, ``fp32+cl+compile``..."""
+    parts = name.split('+')
+    if parts[0] not in ('fp32', 'bf16') or not set(parts[1:]) <= {
+            'cl', 'compile'}:
+        raise ValueError(f'--variants: {name!r}, expected fp32|bf16 '
+                         'followed by +cl and/or +compile.')
+    return Variant(name, parts[0] == 'bf16', 'cl' in parts,
+                   'compile' in parts)
 
 
 def make_cfg(data_root: str, iters: int, variant: Variant,
@@ -159,15 +156,12 @@ def plain_images_per_s(data_root, iters, warmup, variant, small,
     model, the share of its iteration time spent outside the training
     step (data preprocessing, forward, backward, optimizer step) and the
     warm-up's seconds."""
-    from mmengine.dataset import default_collate
-    from mmpretrain.registry import DATASETS, MODELS
+    from mmpretrain.registry import MODELS
     cfg = make_cfg(data_root, iters, variant, small)
     amp, layout = variant.amp, torch.channels_last
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=cfg.train_dataloader.batch_size, shuffle=True,
-        num_workers=2, collate_fn=default_collate, drop_last=True,
-        persistent_workers=True)
+    # the Runner's own data loader: same sampler, workers and collate
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.data_preprocessor = cfg.data_preprocessor
     model = MODELS.build(model_cfg).train().to(device)
@@ -180,31 +174,26 @@ def plain_images_per_s(data_root, iters, warmup, variant, small,
     dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
     scaler = torch.amp.GradScaler(device.type,
                                   enabled=amp and device.type == 'cuda')
-    it, images, start, step_time = 0, 0, None, 0.0
+    images, start, step_time = 0, None, 0.0
     first = time.perf_counter()
-    while it < iters:
-        for batch in loader:
-            if it == warmup:
-                _sync(device)
-                start = time.perf_counter()
-            tic = time.perf_counter()
-            data = model.data_preprocessor(batch, True)
-            if variant.channels_last:
-                data['inputs'] = data['inputs'].contiguous(
-                    memory_format=layout)
-            with torch.autocast(device.type, dtype=dtype, enabled=amp):
-                losses = forward(**data, mode='loss')
-            opt.zero_grad()
-            scaler.scale(losses['loss']).backward()
-            scaler.step(opt)
-            scaler.update()
-            float(losses['loss'])  # what the Runner logs every step
-            if it >= warmup:
-                step_time += time.perf_counter() - tic
-                images += len(batch['inputs'])
-            it += 1
-            if it == iters:
-                break
+    for it, batch in zip(range(iters), loader):  # InfiniteSampler
+        if it == warmup:
+            _sync(device)
+            start = time.perf_counter()
+        tic = time.perf_counter()
+        data = model.data_preprocessor(batch, True)
+        if variant.channels_last:
+            data['inputs'] = data['inputs'].contiguous(memory_format=layout)
+        with torch.autocast(device.type, dtype=dtype, enabled=amp):
+            losses = forward(**data, mode='loss')
+        opt.zero_grad()
+        scaler.scale(losses['loss']).backward()
+        scaler.step(opt)
+        scaler.update()
+        float(losses['loss'])  # what the Runner logs every step
+        if it >= warmup:
+            step_time += time.perf_counter() - tic
+            images += len(batch['inputs'])
     _sync(device)
     wall = time.perf_counter() - start
     return images / wall, 1 - step_time / wall, start - first
@@ -239,7 +228,7 @@ def main(argv=None):
     names = (args.variants.split(',') if args.variants else
              ['fp32', 'bf16'])
     results = {}
-    for variant in map(Variant.parse, names):
+    for variant in map(parse_variant, names):
         if variant.amp and args.device == 'cpu' and \
                 not cpu_has_native_bf16():
             print(f'{variant.name}: skipped (this CPU has no native '
@@ -257,14 +246,13 @@ def main(argv=None):
         name = variant.name
         if variant.amp and args.device.startswith('cuda'):
             name = name.replace('bf16', 'fp16')
-        results[name] = summarize(runs)
-        print_result(name, results[name])
+        results[name] = summarize(name, runs)
     return results
 
 
-def summarize(runs: dict) -> dict:
-    """Medians over the repeats of ``runs[loop] = [(img/s, outside share,
-    warm-up s)]``.
+def summarize(name: str, runs: dict) -> dict:
+    """Print and return the medians over the repeats of ``runs[loop] =
+    [(img/s, outside share, warm-up s)]``.
 
     ``ratio`` is the median of the paired runner/plain ratios;
     ``step_ratio`` compares the loops' time outside the training step
@@ -273,30 +261,24 @@ def summarize(runs: dict) -> dict:
     """
     res = {}
     for loop in ('runner', 'plain'):
-        res[loop] = median(r[0] for r in runs[loop])
-        res[f'{loop}_outside_step'] = median(r[1] for r in runs[loop])
-        res[f'{loop}_warmup_s'] = median(r[2] for r in runs[loop])
+        for i, key in enumerate(('', '_outside_step', '_warmup_s')):
+            res[loop + key] = median(r[i] for r in runs[loop])
     res['ratios'] = [r[0] / p[0] for r, p in zip(runs['runner'],
                                                  runs['plain'])]
     res['ratio'] = median(res['ratios'])
     res['step_ratio'] = ((1 - res['runner_outside_step']) /
                          (1 - res['plain_outside_step']))
-    return res
-
-
-def print_result(name: str, res: dict) -> None:
     what = 'compilation included' if 'compile' in name else 'first steps'
-    repeats = ', '.join(f'{r:.3f}' for r in res['ratios'])
     print(f'{name}: runner {res["runner"]:7.1f} img/s   plain loop '
-          f'{res["plain"]:7.1f} img/s   ratio {res["ratio"]:.3f} '
-          f'(repeats: {repeats})\n'
+          f'{res["plain"]:7.1f} img/s   ratio {res["ratio"]:.3f} (repeats: '
+          + ', '.join(f'{r:.3f}' for r in res['ratios']) + ')\n'
           f'      time outside the training step: runner '
           f'{res["runner_outside_step"]:.1%}, plain loop '
           f'{res["plain_outside_step"]:.1%} -> ratio at equal step time '
           f'{res["step_ratio"]:.3f}\n'
-          f'      warm-up ({what}): '
-          f'runner {res["runner_warmup_s"]:.1f} s, plain loop '
-          f'{res["plain_warmup_s"]:.1f} s')
+          f'      warm-up ({what}): runner {res["runner_warmup_s"]:.1f} s, '
+          f'plain loop {res["plain_warmup_s"]:.1f} s')
+    return res
 
 
 if __name__ == '__main__':
