@@ -57,8 +57,8 @@ def test_gpu_check_dry_run(tmp_path):
     # a whole ResNet-32 step: the loss is a small part of it, so GALA's
     # step costs about what cross-entropy's does (a host sync per sample or
     # a per-class Python loop would not)
+    # (the median of back-to-back per-repeat ratios: robust to load)
     step = cost['resnet32']
-    assert step['ratio'] == pytest.approx(step['gala_ms'] / step['ce_ms'])
     assert 0.5 < step['ratio'] < 2.0, step
     assert 'device cpu' in cost['machine']
     assert cost['host_syncs'] is None

@@ -4,7 +4,8 @@
     python tools/benchmark/loss_cost.py [--quick] [--out loss_cost.json]
 
 Measured side by side in one run (medians of repeats, interleaved so that
-machine noise hits both alike), and reported as ratios:
+machine noise hits both alike), and reported as ratios (the median of the
+per-repeat GALA / CE ratios):
 
 - the loss alone and the classifier step (linear layer + loss), forward +
   backward, for C = 10, 100, 1000, 8142, batch 128 / 512, features 64 / 2048;
@@ -81,26 +82,36 @@ def _sync() -> None:
         torch.cuda.synchronize(DEVICE)
 
 
-def medians_ms(fns: Dict[str, Callable], repeats: int) -> Dict[str, float]:
-    """Median milliseconds of each ``fns[k]()``, the variants interleaved
-    (noise hits all alike), each timed run right after a warm-up run; on a
+def timings_ms(fns: Dict[str, Callable], repeats: int) -> Dict[str, list]:
+    """Milliseconds of each ``fns[k]()`` per repeat, the variants
+    interleaved and their order reversed every other repeat (noise and
+    drift hit all alike), each timed run right after a warm-up run; on a
     GPU the device is synchronised around it."""
     times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            fn()
+    for i in range(repeats):
+        for k in (list(fns) if i % 2 == 0 else list(fns)[::-1]):
+            fns[k]()
             _sync()
             start = time.perf_counter()
-            fn()
+            fns[k]()
             _sync()
             times[k].append(1e3 * (time.perf_counter() - start))
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
 
 
-def ratio_row(med: Dict[str, float], **keys) -> dict:
-    """One result row: ``keys``, both losses' ms and GALA / CE."""
-    return dict(keys, ce_ms=med['ce'], gala_ms=med['gala'],
-                ratio=med['gala'] / med['ce'])
+def ratio_row(times: Dict[str, list], **keys) -> dict:
+    """One result row: ``keys``, each variant's median ms, and GALA / CE as
+    the median of the per-repeat ratios (each pair timed back to back, so a
+    burst of load elsewhere on the machine does not skew it)."""
+    med = {k: statistics.median(v) for k, v in times.items()}
+    ratio = statistics.median(g / c for g, c in zip(times['gala'],
+                                                    times['ce']))
+    row = dict(keys, ce_ms=med['ce'], gala_ms=med['gala'], ratio=ratio)
+    if 'official_style' in med:
+        row['official_style_ms'] = med['official_style']
+        row['speedup_vs_official_style'] = (med['official_style'] /
+                                            med['gala'])
+    return row
 
 
 def compare(c, batch, dim, repeats, with_fc, reference=False):
@@ -116,13 +127,8 @@ def compare(c, batch, dim, repeats, with_fc, reference=False):
         losses['official_style'] = OfficialStyleGALA(c)
     fns = {k: (lambda f=f.to(DEVICE): f(fc(x), y).backward())
            for k, f in losses.items()}
-    med = medians_ms(fns, repeats)
-    row = ratio_row(med, C=c, batch=batch, dim=dim if with_fc else None)
-    if reference:
-        row['official_style_ms'] = med['official_style']
-        row['speedup_vs_official_style'] = med['official_style'] / med[
-            'gala']
-    return row
+    return ratio_row(timings_ms(fns, repeats), C=c, batch=batch,
+                     dim=dim if with_fc else None)
 
 
 def resnet32_step(loss_cfg: dict, batch: int = 128,
@@ -225,7 +231,7 @@ def main(argv=None):
                       f'GALA {r["gala_ms"]:8.3f}  ratio {r["ratio"]:5.3f}')
     steps = {k: resnet32_step(v) for k, v in LOSSES.items()}
     r = res['resnet32'] = ratio_row(
-        medians_ms(steps, 3 if args.quick else 20), C=100, batch=128)
+        timings_ms(steps, 5 if args.quick else 20), C=100, batch=128)
     print(f'\nResNet-32 training step (C=100, B=128): CE {r["ce_ms"]:.1f} '
           f'ms, GALA {r["gala_ms"]:.1f} ms, ratio {r["ratio"]:.3f}')
     print('\nmemory held by the statistics (bytes):')
