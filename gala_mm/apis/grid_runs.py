@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import os.path as osp
+import re
 from typing import Dict, List
 
 import mmengine
@@ -134,16 +135,33 @@ def legacy_run(res: dict) -> dict:
                 hours=res.get('train_seconds', 0) / 3600)
 
 
+def _session_start(session: str) -> int:
+    """The iteration a training session started from: 0, or the one its
+    log says it resumed at (``resumed epoch: E, iter: I``)."""
+    log = osp.join(session, osp.basename(session) + '.log')
+    if osp.isfile(log):
+        with open(log, errors='replace') as f:
+            for line in f:
+                found = re.search(r'resumed epoch: \d+, iter: (\d+)', line)
+                if found:
+                    return int(found.group(1))
+    return 0
+
+
 def train_hours(work: str) -> float:
     """Training time from mmengine's own logs (``vis_data/scalars.json``
-    of every session: the per-iteration ``time``)."""
+    of every session: each training record's per-iteration ``time`` over
+    the iterations since
+    the previous record, or since the session's start, which a resumed
+    session's log names; iterations repeated after a resume count again:
+    they were spent)."""
     seconds = 0.0
     for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
-        last = 0
+        last = _session_start(osp.dirname(osp.dirname(path)))
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
-                if 'time' in rec and 'step' in rec:
+                if 'loss' in rec:  # a training record (not validation)
                     seconds += rec['time'] * (rec['step'] - last)
                     last = rec['step']
     return seconds / 3600
