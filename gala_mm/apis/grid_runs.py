@@ -151,10 +151,9 @@ def _session_start(session: str) -> int:
 def train_hours(work: str) -> float:
     """Training time from mmengine's own logs (``vis_data/scalars.json``
     of every session: each training record's per-iteration ``time`` over
-    the iterations since
-    the previous record, or since the session's start, which a resumed
-    session's log names; iterations repeated after a resume count again:
-    they were spent)."""
+    the iterations since the previous record, or since the session's
+    start, which a resumed session's log names; iterations repeated after
+    a resume count again: they were spent)."""
     seconds = 0.0
     for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
         last = _session_start(osp.dirname(osp.dirname(path)))
