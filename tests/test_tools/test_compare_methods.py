@@ -1,6 +1,7 @@
 # Copyright (c) gala-mm contributors. All rights reserved.
-"""tools/analysis/compare_methods.py on the published result files: the
-24-run comparison and the learning curve come out digit for digit."""
+"""tools/analysis/compare_methods.py on the published result files and run
+records: the 24-run comparison, the fast recipe's 5-seed table and the
+learning curve come out digit for digit."""
 import json
 import os.path as osp
 
@@ -9,6 +10,7 @@ import pytest
 from ..conftest import REPO, load_tool
 
 RESULTS = osp.join(REPO, 'docs/benchmarks/results/fmnist_lt')
+FAST = osp.join(REPO, 'docs/benchmarks/runs/fmnist_lt_fast')
 
 
 @pytest.fixture(scope='module')
@@ -60,6 +62,37 @@ def test_published_comparison_digit_for_digit(tool, tmp_path, capsys):
         'test']['balanced'] == pytest.approx(87.81, abs=0.005)
     assert (tmp_path / 'table.png').stat().st_size > 10000
     capsys.readouterr()
+
+
+def test_fast_recipe_table_digit_for_digit(tool, capsys):
+    """The 5-seed table of docs/benchmarks.md step 3, from the run records
+    (work dirs with mmengine's logs and the stored test predictions)."""
+    summary = tool.main([FAST])
+    lines = capsys.readouterr().out.splitlines()
+    assert row(lines, 'GALA + PRS') == [
+        'GALA + PRS', 'lambda_pos=0.6, τ 3.25/3/3.5/3.25/4.5', '66', '5',
+        '89.37 ± 0.22', '89.37 ± 0.22', '93.01 ± 0.35', '84.12 ± 0.44',
+        '92.73 ± 0.59']
+    assert row(lines, 'GCL (two stages)')[2:6] == ['1', '5', '88.73 ± 0.21',
+                                                   '88.73 ± 0.21']
+    per_seed = lines[lines.index('Balanced test accuracy per seed:') + 4]
+    assert per_seed == '| CE | 88.08 | 87.33 | 87.85 | 87.20 | 86.89 |'
+    assert summary['best_baseline'] == 'Balanced Softmax'
+    verdicts = {(ours, c['baseline']): c['verdict'].split(' (')[0]
+                for ours, rows in summary['comparisons'].items()
+                for c in rows}
+    assert verdicts == {
+        **{('GALA + PRS', b): 'not distinguishable' for b in (
+            'LA post-hoc', 'Balanced Softmax', 'GCL', 'GCL (two stages)')},
+        ('GALA + PRS', 'CE'): 'better',
+        ('GALA + PRS', 'LDAM-DRW'): 'better',
+        **{('GALA', b): 'not distinguishable' for b in (
+            'CE', 'LDAM-DRW', 'GCL', 'GCL (two stages)')},
+        ('GALA', 'LA post-hoc'): 'worse',
+        ('GALA', 'Balanced Softmax'): 'worse'}
+    vs = {c['baseline']: c for c in summary['comparisons']['GALA + PRS']}
+    assert vs['Balanced Softmax']['diffs'] == pytest.approx(
+        [-0.23, 0.01, -1.04, -0.53, -0.13], abs=0.006)
 
 
 def test_learning_curve_digit_for_digit(tool, capsys):
