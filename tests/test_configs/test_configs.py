@@ -17,6 +17,9 @@ from ..conftest import REPO
 CONFIGS = sorted(
     glob.glob(osp.join(REPO, 'configs/gala/*.py')) +
     glob.glob(osp.join(REPO, 'configs/baselines/*.py')))
+#: the comparison's configs in the paper's setting (not in the model zoo)
+BENCHMARKS = sorted(
+    glob.glob(osp.join(REPO, 'configs/benchmarks/cifar100lt/*.py')))
 SMALL = [c for c in CONFIGS if '_cifar' in c or 'fmnist' in c]
 
 
@@ -26,7 +29,7 @@ def build(cfg):
     return MODELS.build(model_cfg)
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+@pytest.mark.parametrize('path', CONFIGS + BENCHMARKS, ids=osp.basename)
 def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.custom_imports['imports'] == ['gala_mm']
